@@ -1,0 +1,56 @@
+# The two commands a new machine needs:  make book  and  make test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# The teaching region every notebook and the handbook use (see README: "Sizes").
+RESIDENTS ?= 50000
+YEARS     ?= 3
+SEED      ?= 2022
+DATA      ?= data/region
+STAMP     := $(VENV)/.installed
+DATASTAMP := $(DATA)/.complete
+PKG_SOURCES := $(shell find pecdata -name '*.py' 2>/dev/null)
+
+.PHONY: all venv data book test test-fast bench exercises browser clean
+
+all: book
+
+venv: $(STAMP)
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+# The synthetic region at teaching size (Parquet + DuckDB), then its PEC costs.
+data: $(DATASTAMP)
+$(DATASTAMP): $(STAMP) $(PKG_SOURCES)
+	$(BIN)/pecdata generate --residents $(RESIDENTS) --years $(YEARS) --seed $(SEED) --out $(DATA) --force
+	touch $@
+
+# Exercise notebooks are generated from the solutions (never edited by hand).
+exercises: $(STAMP)
+	$(BIN)/python -m pecdata.exercises build
+
+# The handbook (Jupyter Book 1.x, HTML in _build/html).
+book: $(DATASTAMP)
+	PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/jupyter-book build . -W --keep-going
+
+# Debian's chromium for the browser checks of the handbook (CI runs as root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# Every check: unit, property, calibration, notebooks (strict nbval), book and browser.
+test: book browser
+	PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/python -m pytest -q
+
+# Library tests only (no notebooks, no book): quick feedback while developing.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow" tests pecdata
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf _build .jupyter_cache $(DATA)

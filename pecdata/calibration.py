@@ -1,0 +1,223 @@
+"""How close is the synthetic region to published Swedish figures?
+
+:func:`calibration_table` measures the generated region the way an analyst would
+(rates per 1,000 residents, mean length of stay, prevalence, cost per resident,
+cost concentration) and sets each measure beside its published target from
+``calibration.md``. The project's test fails when a measure is more than 15 %
+off its target.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+TOLERANCE = 0.15
+
+#: measure -> (target, source). Targets are published figures or stated derivations.
+TARGETS = {
+    "share aged 0-19 (%)": (23.8, "[S3] 2022: 81,022 of ~342,700"),
+    "share aged 20-44 (%)": (28.7, "[S3] 2022: 98,136 of ~342,700"),
+    "share aged 45-64 (%)": (25.1, "E: ~86,000 of ~342,700 [S3]"),
+    "share aged 65-79 (%)": (16.1, "E: ~55,000 of ~342,700 [S3][S6]"),
+    "share aged 80+ (%)": (6.3, "E: ~21,500 of ~342,700 [S3][S6]"),
+    "inpatient episodes per 1,000": (131.0, "[S9] 1,379,000 episodes / 10.52 M, 2022"),
+    "residents hospitalised in the year (%)": (7.9, "[S9] 827,000 persons, 2022"),
+    "specialist outpatient physician visits per 1,000": (1290.0, "[S9] 13.6 M visits, 2022"),
+    "emergency department visits per 1,000": (173.0, "[S10] 1.82 M visits, 2023"),
+    "primary care physician visits per 1,000": (1480.0, "[S12] 14.6 M visits, 2015"),
+    "primary care visits to other professions per 1,000": (2250.0, "E: 2,000-2,500"),
+    "home health care patients per 1,000": (39.0, "[S18] 412,000 persons, 2022"),
+    "mean length of stay (days)": (5.2, "E: somatic care, OECD 5.9 for all [S14]"),
+    "30-day readmission after discharge, 65+ (%)": (10.0, "[S16] ~10 %, 2021"),
+    "ED visits leading to admission (%)": (33.3, "[S10] 1 in 3"),
+    "prevalence: heart failure (%)": (2.0, "[S35] 2.2 % nationally; Halland 1.9 % [S24]"),
+    "prevalence: atrial fibrillation (%)": (2.89, "[S36]"),
+    "prevalence: type 2 diabetes (%)": (5.0, "R: ~500,000 people"),
+    "prevalence: COPD, diagnosed (%)": (1.5, "E: a third of 7-10 % of those 40+ [S38]"),
+    "prevalence: stroke survivors (%)": (1.94, "[S39] 1,942 per 100,000"),
+    "prevalence: dementia among 65+ (%)": (8.0, "R: ~8 % of those 65+"),
+    "prevalence: rheumatoid arthritis among adults (%)": (0.65, "[S40] 0.6-0.7 %"),
+    "region's health-care cost per resident (SEK)": (
+        21_473.0, "[S23] 27,250 x (19.8 % + 59.0 %): primary and somatic specialised care"),
+    "primary care share of cost (%)": (25.1, "[S23] 19.8 / (19.8 + 59.0)"),
+    "specialised somatic care share of cost (%)": (74.9, "[S23] 59.0 / (19.8 + 59.0)"),
+    "cost share of top 1 % of residents (%)": (22.5, "E: 20-25 % [S29][S31]"),
+    "cost share of top 5 % of residents (%)": (47.5, "E: 45-50 % [S29]"),
+    "cost share of top 10 % of residents (%)": (62.5, "E: 60-65 % [S31][S32]"),
+}
+PRIMARY_UNIT_TYPES = ("primary_care_centre", "digital_care")
+AGE_BANDS = [(0, 19), (20, 44), (45, 64), (65, 79), (80, 200)]
+
+
+def person_years(wh, year: int) -> float:
+    ry = wh["resident_years"]
+    return ry.loc[ry.year == year, "days_resident"].sum() / 365.25
+
+
+def _rate(wh, mask, year) -> float:
+    enc = wh["encounters"]
+    return 1000 * (mask & (enc.year == year)).sum() / person_years(wh, year)
+
+
+def readmission_rate_65(wh) -> float:
+    """Share (%) of living discharges of patients 65+ followed by an acute admission in 30 days.
+
+    All years pooled; discharges in the last 30 days of the data are left out because
+    their readmissions would fall after the data ends.
+    """
+    enc, ry = wh["encounters"], wh["resident_years"]
+    ip = enc[enc.care_level == "inpatient"].sort_values(["resident_id", "start_time"])
+    nxt = ip.groupby("resident_id").start_time.shift(-1)
+    nxt_acute = ip.groupby("resident_id").acute.shift(-1).fillna(False).astype(bool)
+    followed = nxt_acute & ((nxt - ip.end_time) <= pd.Timedelta(days=30))
+    age = ip.merge(ry[["resident_id", "year", "age"]], on=["resident_id", "year"],
+                   how="left").age.to_numpy()
+    last = pd.Timestamp(year=int(ry.year.max()) + 1, month=1, day=1) - pd.Timedelta(days=30)
+    index = ((ip.discharge_destination != "deceased").to_numpy() & (age >= 65)
+             & (ip.end_time < last).to_numpy())
+    return 100 * followed.to_numpy()[index].mean()
+
+
+def simple_encounter_costs(wh) -> pd.Series:
+    """Average costing: each unit's ledger cost spread evenly over its volume.
+
+    Volume is encounters for most units, bed-days for wards, theatre minutes for
+    surgical centres and exams or tests for radiology and the laboratory; the cost
+    of service units reaches encounters through the exams, tests and theatre minutes
+    they use. A stand-in for PEC where PEC tables are absent.
+    """
+    enc, act, ledger, units = wh["encounters"], wh["activities"], wh["ledger"], wh["units"]
+    cost = ledger.groupby(["unit_id", "year"]).amount_sek.sum()
+    utype = units.set_index("unit_id").unit_type
+    vol_res = {"ward": "bed_day", "surgical_centre": "theatre", "imaging": "imaging",
+               "laboratory": "laboratory"}
+    year = enc.set_index("encounter_id").year
+    a = act.assign(year=year.reindex(act.encounter_id).to_numpy())
+    a_unit_type = utype.reindex(a.unit_id.astype(str)).to_numpy()
+    vol_resource = pd.Series(a_unit_type).map(vol_res).to_numpy()
+    is_vol = vol_resource == a.resource.astype(str).to_numpy()
+    vol = a[is_vol].groupby(["unit_id", "year"], observed=True).quantity.sum()
+    enc_units = ~pd.Series(utype.reindex(enc.unit_id.astype(str)).to_numpy()).isin(
+        list(vol_res)).to_numpy()
+    n_enc = enc[enc_units].groupby(["unit_id", "year"], observed=True).size()
+    rate_vol = (cost.reindex(vol.index) / vol).rename("rate")
+    rate_enc = (cost.reindex(n_enc.index) / n_enc).rename("rate")
+    per_enc = pd.Series(0.0, index=enc.encounter_id.to_numpy())
+    key = pd.MultiIndex.from_arrays([enc.unit_id.astype(str), enc.year])
+    per_enc += np.nan_to_num(rate_enc.reindex(key).to_numpy())
+    av = a[is_vol]
+    av_cost = av.quantity.to_numpy() * np.nan_to_num(
+        rate_vol.reindex(pd.MultiIndex.from_arrays([av.unit_id.astype(str), av.year])).to_numpy())
+    extra = pd.Series(av_cost).groupby(av.encounter_id.to_numpy()).sum()
+    per_enc = per_enc.add(extra, fill_value=0.0)
+    return per_enc.rename("cost_sek")
+
+
+def cost_concentration(cost_per_resident: pd.Series, population: pd.Index) -> dict:
+    """Share of total cost used by the costliest 1, 5, 10 and 50 % of the population."""
+    c = cost_per_resident.reindex(population).fillna(0).sort_values(ascending=False).to_numpy()
+    tot = c.sum()
+    out = {}
+    for p in (1, 5, 10, 50):
+        k = max(1, int(round(len(c) * p / 100)))
+        out[p] = 100 * c[:k].sum() / tot
+    return out
+
+
+def calibration_table(wh, year: int | None = None, encounter_costs: pd.Series | None = None
+                      ) -> pd.DataFrame:
+    """Measures of the generated region beside their published targets.
+
+    Parameters
+    ----------
+    wh : Warehouse or mapping of tables
+    year : int, optional
+        Year to measure (default: the first year).
+    encounter_costs : Series, optional
+        Cost per encounter (indexed by ``encounter_id``) for the cost-concentration
+        measures; defaults to PEC's full-absorption cost where the warehouse has it,
+        else :func:`simple_encounter_costs`.
+
+    Returns
+    -------
+    DataFrame
+        One row per measure: ``measure``, ``target``, ``generated``, ``ratio``,
+        ``within_tolerance`` and ``source``.
+    """
+    enc, ry, cond, res = wh["encounters"], wh["resident_years"], wh["conditions"], wh["residents"]
+    year = int(ry.year.min()) if year is None else year
+    g = {}
+    ry_y = ry[ry.year == year]
+    for lo, hi in AGE_BANDS:
+        label = f"share aged {lo}-{hi} (%)" if hi < 200 else f"share aged {lo}+ (%)"
+        g[label] = 100 * ry_y.age.between(lo, hi).mean()
+    lvl, prof = enc.care_level, enc.main_profession
+    g["inpatient episodes per 1,000"] = _rate(wh, lvl == "inpatient", year)
+    g["residents hospitalised in the year (%)"] = 100 * enc.loc[
+        (lvl == "inpatient") & (enc.year == year), "resident_id"].nunique() / ry_y.shape[0]
+    g["specialist outpatient physician visits per 1,000"] = _rate(
+        wh, (lvl == "outpatient") & (prof == "physician"), year)
+    g["emergency department visits per 1,000"] = _rate(wh, lvl == "emergency", year)
+    g["primary care physician visits per 1,000"] = _rate(
+        wh, lvl.isin(["primary_care", "digital"]) & (prof == "physician"), year)
+    g["primary care visits to other professions per 1,000"] = _rate(
+        wh, lvl.isin(["primary_care", "digital"]) & (prof != "physician"), year)
+    hhc = enc[(lvl == "home_health_care") & (enc.year == year)].resident_id.nunique()
+    g["home health care patients per 1,000"] = 1000 * hhc / person_years(wh, year)
+    ip_y = enc[(lvl == "inpatient") & (enc.year == year)]
+    g["mean length of stay (days)"] = ip_y.length_of_stay_days.mean()
+    g["30-day readmission after discharge, 65+ (%)"] = readmission_rate_65(wh)
+    ed_y = enc[(lvl == "emergency") & (enc.year == year)]
+    g["ED visits leading to admission (%)"] = 100 * ip_y.origin_encounter_id.notna().sum() / len(ed_y)
+    # prevalence on 31 December among residents that day
+    dec31 = pd.Timestamp(year=year, month=12, day=31)
+    alive = res[((res.in_date.isna()) | (res.in_date <= dec31))
+                & ((res.out_date.isna()) | (res.out_date > dec31))
+                & ((res.death_date.isna()) | (res.death_date > dec31))]
+    age = (dec31 - alive.set_index("resident_id").birth_date).dt.days / 365.25
+    c = cond[(cond.onset_date <= dec31) & cond.resident_id.isin(alive.resident_id)]
+    n = len(alive)
+    has = c.groupby("condition", observed=False).size()
+    g["prevalence: heart failure (%)"] = 100 * has["heart_failure"] / n
+    g["prevalence: atrial fibrillation (%)"] = 100 * has["atrial_fibrillation"] / n
+    g["prevalence: type 2 diabetes (%)"] = 100 * has["diabetes_t2"] / n
+    g["prevalence: COPD, diagnosed (%)"] = 100 * has["copd"] / n
+    g["prevalence: stroke survivors (%)"] = 100 * has["stroke"] / n
+    old = age[age >= 65].index
+    g["prevalence: dementia among 65+ (%)"] = 100 * c[
+        (c.condition == "dementia") & c.resident_id.isin(old)].shape[0] / len(old)
+    adults = age[age >= 18].index
+    g["prevalence: rheumatoid arthritis among adults (%)"] = 100 * c[
+        (c.condition == "rheumatoid_arthritis") & c.resident_id.isin(adults)].shape[0] / len(adults)
+    # costs
+    units = wh["units"].set_index("unit_id")
+    led = wh["ledger"]
+    led_y = led[led.year == year].assign(
+        owner=lambda d: units.owner.reindex(d.unit_id).to_numpy(),
+        utype=lambda d: units.unit_type.reindex(d.unit_id).to_numpy())
+    region = led_y[led_y.owner == "region"]
+    g["region's health-care cost per resident (SEK)"] = region.amount_sek.sum() / person_years(
+        wh, year)
+    primary = region[region.utype.isin(PRIMARY_UNIT_TYPES)].amount_sek.sum()
+    g["primary care share of cost (%)"] = 100 * primary / region.amount_sek.sum()
+    g["specialised somatic care share of cost (%)"] = 100 - g["primary care share of cost (%)"]
+    if encounter_costs is None:
+        if "encounter_costs" in wh:
+            ec = wh["encounter_costs"]
+            encounter_costs = ec.set_index("encounter_id")["cost_full_sek"]
+        else:
+            encounter_costs = simple_encounter_costs(wh)
+    e_y = enc[enc.year == year]
+    per_res = pd.Series(encounter_costs.reindex(e_y.encounter_id).to_numpy()).groupby(
+        e_y.resident_id.to_numpy()).sum()
+    conc = cost_concentration(per_res, pd.Index(ry_y.resident_id.unique()))
+    for p in (1, 5, 10):
+        g[f"cost share of top {p} % of residents (%)"] = conc[p]
+    rows = []
+    for measure, (target, source) in TARGETS.items():
+        v = float(g[measure])
+        ratio = v / target
+        rows.append((measure, target, round(v, 3), round(ratio, 3),
+                     abs(ratio - 1) <= TOLERANCE, source))
+    return pd.DataFrame(rows, columns=["measure", "target", "generated", "ratio",
+                                       "within_tolerance", "source"])

@@ -1,0 +1,309 @@
+"""Contacts with care: how many each resident has in a year, when, and where.
+
+Each resident-year gets an expected number of contacts of each kind::
+
+    rate = level x age profile x exp(sum of condition effects) x individual need
+           x last-year-of-life factor x trend x years resident
+
+The *level* is solved so that, in the first year, the region's expected rate per
+1,000 residents equals the published figure in :mod:`pecdata.assumptions`; the
+other factors only decide *who* has the contacts. Counts are Poisson draws.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import assumptions as A
+from . import diagnoses as dx
+from .population import People, day_of, exposure
+
+SECONDS_PER_DAY = 86_400
+#: kind of contact -> (level of care, main profession, column of condition effects)
+KINDS = {
+    "pc_physician": ("primary_care", "physician", 0),
+    "pc_nurse": ("primary_care", "nurse", 0),
+    "pc_allied": ("primary_care", "allied_health", 0),
+    "digital": ("digital", "physician", 0),
+    "outpatient_physician": ("outpatient", "physician", 1),
+    "outpatient_nurse": ("outpatient", "nurse", 1),
+    "emergency": ("emergency", "physician", 2),
+    "day_surgery": ("day_surgery", "physician", 1),
+}
+#: Kinds whose visits happen on weekdays in office hours.
+OFFICE_HOURS = {"pc_physician", "pc_nurse", "pc_allied", "outpatient_physician",
+                "outpatient_nurse", "day_surgery"}
+#: Typical duration of a visit in minutes (E) for its end time.
+DURATION_MIN = {"primary_care": 30, "digital": 12, "outpatient": 40, "day_surgery": 300,
+                "home_health_care": 30}
+#: Arrivals at the emergency department by hour of day (E, shape of Swedish ED arrival curves).
+ED_HOURLY = np.array([2, 1.5, 1.2, 1, 1, 1.2, 2, 3.5, 5.5, 6.5, 7, 7, 6.8, 6.5, 6.3, 6.2,
+                      6.2, 6, 5.6, 5, 4.4, 3.8, 3.2, 2.5])
+
+
+@dataclass
+class PersonYears:
+    """One row per resident and year lived in the region (arrays of equal length)."""
+
+    pid: np.ndarray
+    t: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    age: np.ndarray          # whole years at the start of exposure
+    cond: np.ndarray         # (rows, conditions) bool, at the middle of the exposure
+    g: np.ndarray            # latent need, N(0, 1), persistent across years
+    dies: np.ndarray         # dies during this exposure
+    muni: np.ndarray
+    pcc: np.ndarray          # index into the list of primary care centres
+
+    def __len__(self):
+        return len(self.pid)
+
+    @property
+    def years(self) -> np.ndarray:
+        return (self.last - self.first) / 365.25
+
+    def band(self) -> np.ndarray:
+        return np.searchsorted(A.AGE_BAND_EDGES, self.age, side="right") - 1
+
+
+def person_years(rng, people: People, start_year: int, years: int,
+                 muni_by_year: np.ndarray, pcc_by_year: np.ndarray) -> PersonYears:
+    n = len(people)
+    g = 0.5 * people.z + np.sqrt(0.75) * rng.standard_normal(n)
+    rho = A.FRAILTY_PERSISTENCE
+    parts = []
+    for t in range(years):
+        if t:
+            g = rho * g + np.sqrt(1 - rho**2) * rng.standard_normal(n)
+        first, last = exposure(people, start_year + t)
+        idx = np.flatnonzero(last > first)
+        mid = (first[idx] + last[idx]) // 2
+        cond = people.onset[idx] <= ((mid - people.birth[idx]) / 365.25)[:, None]
+        parts.append(dict(
+            pid=idx, t=np.full(len(idx), t), first=first[idx], last=last[idx],
+            age=((first[idx] - people.birth[idx]) // 365.25).astype(int).clip(0, 120),
+            cond=cond, g=g[idx].copy(),
+            dies=(people.death_day[idx] >= first[idx]) & (people.death_day[idx] < last[idx]),
+            muni=muni_by_year[t, idx], pcc=pcc_by_year[t, idx]))
+    return PersonYears(**{k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
+
+
+def expected_rates(py: PersonYears, kind: str, col: int, level: str, target_per_1000: float,
+                   trend: float = 0.0, age_profile: str | None = None,
+                   ceiling: float | None = None) -> np.ndarray:
+    """Expected contacts of one kind per resident-year, with the level solved to the target.
+
+    ``ceiling`` bends very high individual rates towards a maximum per year
+    (``rate / (1 + rate / ceiling)``): nobody can be admitted every other week all year.
+    """
+    from ..schema import CONDITIONS
+    beta = np.array([A.DEFAULT_CONDITION_EFFECTS[c][col] for c in CONDITIONS])
+    sd = A.DEFAULT_FRAILTY_SD[level]
+    rel = (np.asarray(A.DEFAULT_AGE_PROFILES[age_profile or kind])[py.band()]
+           * np.exp(py.cond @ beta) * np.exp(sd * py.g - sd**2 / 2)
+           * np.where(py.dies, A.END_OF_LIFE_MULTIPLIER.get(level, 1.0), 1.0)
+           * py.years)
+    first_year = py.t == 0
+    goal = target_per_1000 / 1000 * py.years[first_year].sum()
+    if ceiling is None:
+        return goal / rel[first_year].sum() * rel * (1 + trend) ** py.t
+    per_year = rel / np.maximum(py.years, 1 / 365)
+    lo, hi = 0.0, 100 * goal / rel[first_year].sum()
+    for _ in range(60):
+        k = (lo + hi) / 2
+        r = k * per_year[first_year]
+        if (r / (1 + r / ceiling) * py.years[first_year]).sum() < goal:
+            lo = k
+        else:
+            hi = k
+    r = lo * per_year * (1 + trend) ** py.t
+    return r / (1 + r / ceiling) * py.years
+
+
+def random_days(rng, first: np.ndarray, last: np.ndarray, weekdays: bool) -> np.ndarray:
+    """A uniformly random day in [first, last) for each row; optionally moved off weekends."""
+    day = first + np.floor(rng.random(len(first)) * (last - first)).astype(np.int64)
+    if weekdays:
+        wd = (day + 3) % 7          # 1970-01-01 was a Thursday; Monday = 0
+        day = day - (wd == 5) + (wd == 6)
+        day = np.clip(day, first, last - 1)
+    return day
+
+
+def spread_days(rng, rows: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Days for a person's several contacts of one kind, spread over the year.
+
+    ``rows`` comes from :func:`draw_counts` (each person-year's contacts are adjacent).
+    The j-th of k contacts falls in the j-th k-th of the person's time in the region,
+    so that repeated admissions are not bunched by chance; readmissions are added by
+    their own mechanism.
+    """
+    n = len(rows)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    start_of_run = np.r_[True, rows[1:] != rows[:-1]]
+    run_id = np.cumsum(start_of_run) - 1
+    run_start = np.flatnonzero(start_of_run)
+    j = np.arange(n) - run_start[run_id]
+    k = np.bincount(run_id)[run_id]
+    span = last[rows] - first[rows]
+    return first[rows] + np.floor((j + rng.random(n)) / k * span).astype(np.int64)
+
+
+def time_of_day(rng, n: int, pattern: str) -> np.ndarray:
+    """Seconds after midnight for arrivals of the given pattern."""
+    if pattern == "office":
+        return (rng.uniform(8, 16.5, n) * 3600).astype(np.int64)
+    if pattern == "ed":
+        h = rng.choice(24, n, p=ED_HOURLY / ED_HOURLY.sum())
+        return (h * 3600 + rng.integers(0, 3600, n)).astype(np.int64)
+    if pattern == "planned":
+        return (rng.uniform(7, 10, n) * 3600).astype(np.int64)
+    return (rng.uniform(0, 24, n) * 3600).astype(np.int64)
+
+
+@dataclass
+class Contacts:
+    """Encounters under construction (arrays of equal length, times in seconds)."""
+
+    row: np.ndarray          # person-year row
+    kind: np.ndarray         # object: kind of contact
+    start: np.ndarray        # seconds since 1970
+    end: np.ndarray
+    diagnosis: np.ndarray    # object
+    unit: np.ndarray         # object: unit_id
+    profession: np.ndarray   # object
+    level: np.ndarray        # object
+
+    def __len__(self):
+        return len(self.row)
+
+    @staticmethod
+    def concat(parts: list["Contacts"]) -> "Contacts":
+        return Contacts(*(np.concatenate([getattr(p, f) for p in parts])
+                          for f in Contacts.__dataclass_fields__))
+
+
+def draw_counts(rng, lam: np.ndarray) -> np.ndarray:
+    return np.repeat(np.arange(len(lam)), rng.poisson(lam))
+
+
+def acute_sequence(rng, py: PersonYears, lam_ed: np.ndarray, lam_direct: np.ndarray):
+    """ED visits and direct acute admissions as one spread-out sequence per person-year.
+
+    Returns (rows, days) for the ED visits and for the direct admissions.
+    """
+    n_ed, n_dir = rng.poisson(lam_ed), rng.poisson(lam_direct)
+    rows = np.repeat(np.arange(len(lam_ed)), n_ed + n_dir)
+    days = spread_days(rng, rows, py.first, py.last)
+    order = np.lexsort((rng.random(len(rows)), rows))        # shuffle within each person-year
+    rows, days = rows[order], days[order]
+    start_of_run = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, bool)
+    run_start = np.flatnonzero(start_of_run)
+    j = np.arange(len(rows)) - run_start[np.cumsum(start_of_run) - 1]
+    is_ed = j < n_ed[rows]
+    return (rows[is_ed], days[is_ed]), (rows[~is_ed], days[~is_ed])
+
+
+def visits(rng, py: PersonYears, kind: str, lam: np.ndarray, ctx: dict,
+           rows: np.ndarray | None = None, day: np.ndarray | None = None) -> Contacts:
+    """Visits of one kind (not inpatient, not home health care), with unit and diagnosis.
+
+    ``rows`` and ``day`` may be given (see :func:`acute_sequence`); otherwise they
+    are drawn from the expected counts ``lam``.
+    """
+    level, profession, _ = KINDS[kind]
+    if rows is None:
+        rows = draw_counts(rng, lam)
+        day = random_days(rng, py.first[rows], py.last[rows], kind in OFFICE_HOURS)
+    n = len(rows)
+    pattern = "office" if kind in OFFICE_HOURS else ("ed" if kind == "emergency" else "any")
+    start = day * SECONDS_PER_DAY + time_of_day(rng, n, pattern)
+    linked = np.where(rng.random(n) < 0.7, ctx["pick1"][rows], ctx["pick2"][rows])
+    prof = np.full(n, profession, dtype=object)
+    if level == "outpatient":
+        spec, code = dx.outpatient(rng, linked)
+        site = ctx["hospital_of_muni"][py.muni[rows]]
+        local = (py.muni[rows] == ctx["local_muni"]) & np.isin(spec, ["internal_medicine",
+                                                                       "orthopaedics"])
+        site = np.where(local & (rng.random(n) < 0.5), ctx["local_site"], site)
+        unit = np.char.add(np.char.add(site.astype(str), "-O-"),
+                           np.vectorize(ctx["short"].get, otypes=[object])(spec).astype(str))
+        unit = unit.astype(object)
+        minutes = rng.lognormal(np.log(DURATION_MIN["outpatient"]), 0.3, n)
+    elif level == "emergency":
+        code = dx.assign(rng, "emergency", linked)
+        site = ctx["hospital_of_muni"][py.muni[rows]]
+        other = rng.random(n) < 0.05
+        site = np.where(other, np.where(site == "HAV", "VAL", "HAV"), site)
+        unit = np.char.add(site.astype(str), "-ED").astype(object)
+        minutes = rng.lognormal(np.log(A.ED_MEDIAN_MINUTES), 0.5, n)
+    elif level == "day_surgery":
+        code = dx.assign(rng, "day_surgery", linked)
+        site = ctx["hospital_of_muni"][py.muni[rows]]
+        unit = np.where(site == "HAV", "HAV-SC", "FAL-SC").astype(object)
+        minutes = rng.lognormal(np.log(DURATION_MIN["day_surgery"]), 0.3, n)
+    elif level == "digital":
+        code = dx.assign(rng, "digital", linked)
+        unit = np.full(n, "REG-DIG", dtype=object)
+        prof = np.where(rng.random(n) < 0.67, "physician", "nurse").astype(object)  # [S19]
+        minutes = rng.lognormal(np.log(DURATION_MIN["digital"]), 0.4, n)
+    else:  # primary care centre visits: mostly the listed centre
+        code = dx.assign(rng, "primary_care", linked)
+        pcc = py.pcc[rows].copy()
+        elsewhere = rng.random(n) < 0.05
+        pcc[elsewhere] = ctx["random_pcc_in_muni"](rng, py.muni[rows][elsewhere])
+        unit = ctx["pcc_ids"][pcc]
+        minutes = rng.lognormal(np.log(DURATION_MIN["primary_care"]), 0.35, n)
+    end = start + (minutes * 60).astype(np.int64)
+    return Contacts(rows, np.full(n, kind, dtype=object), start, end, code, unit, prof,
+                    np.full(n, level, dtype=object))
+
+
+def home_health_care(rng, py: PersonYears, lam_patients: np.ndarray, ctx: dict,
+                     extra_rows: np.ndarray, extra_start: np.ndarray) -> Contacts:
+    """Municipal home health care: patients in the year (two-part model) and visits after
+    hospital discharges to home with home care (``extra_rows``/``extra_start``)."""
+    # solve a factor so the expected number of patients (1 - exp(-rate)) meets the target
+    # discharges to home care add patients of their own (~15 % of the target, E)
+    target = 0.85 * lam_patients[py.t == 0].sum()
+    lo, hi = 1.0, 20.0
+    for _ in range(40):
+        k = (lo + hi) / 2
+        if (1 - np.exp(-k * lam_patients[py.t == 0])).sum() < target:
+            lo = k
+        else:
+            hi = k
+    p = 1 - np.exp(-lo * lam_patients)
+    patient = rng.random(len(py)) < p
+    rows_p = np.flatnonzero(patient)
+    share = py.years[rows_p]
+    n_vis = rng.poisson(A.HOME_CARE_VISITS_PER_PATIENT * share
+                        * rng.gamma(1.5, 1 / 1.5, len(rows_p)))
+    rows = np.repeat(rows_p, n_vis)
+    day = random_days(rng, py.first[rows], py.last[rows], False)
+    # after discharge: about two visits a week for four weeks (E)
+    k = rng.poisson(8, len(extra_rows))
+    rows2 = np.repeat(extra_rows, k)
+    day2 = (np.repeat(extra_start, k) // SECONDS_PER_DAY
+            + rng.integers(1, 29, len(rows2)))
+    ok = day2 < py.last[rows2]
+    rows = np.concatenate([rows, rows2[ok]])
+    day = np.concatenate([day, day2[ok]])
+    n = len(rows)
+    start = day * SECONDS_PER_DAY + (rng.uniform(7.5, 21, n) * 3600).astype(np.int64)
+    end = start + (rng.lognormal(np.log(DURATION_MIN["home_health_care"]), 0.3, n) * 60
+                   ).astype(np.int64)
+    linked = np.where(rng.random(n) < 0.7, ctx["pick1"][rows], ctx["pick2"][rows])
+    code = dx.assign(rng, "home_health_care", linked)
+    prof = np.where(rng.random(n) < 0.65, "nurse",
+                    np.where(rng.random(n) < 0.7, "assistant_nurse", "allied_health"))
+    unit = np.char.add("HHC-", ctx["muni_codes"][py.muni[rows]].astype(str)).astype(object)
+    return Contacts(rows, np.full(n, "home_health_care", dtype=object), start, end, code,
+                    unit, prof.astype(object), np.full(n, "home_health_care", dtype=object))
+
+
+def first_day_of_years(start_year: int, years: int) -> np.ndarray:
+    return np.array([day_of(start_year + t) for t in range(years + 1)])
