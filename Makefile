@@ -11,7 +11,7 @@ STAMP     := $(VENV)/.installed
 DATASTAMP := $(DATA)/.complete
 PKG_SOURCES := $(shell find pecdata -name '*.py' 2>/dev/null)
 
-.PHONY: all venv data book test test-fast bench exercises browser clean
+.PHONY: all venv data book test test-fast bench exercises browser assets clean
 
 all: book
 
@@ -33,8 +33,12 @@ $(DATASTAMP): $(STAMP) $(PKG_SOURCES)
 exercises: $(STAMP)
 	$(BIN)/python -m pecdata.exercises build
 
+# Offline JavaScript for the handbook (MathJax, require.js, widgets) from the npm registry.
+assets:
+	bash book/fetch_assets.sh
+
 # The handbook (Jupyter Book 1.x, HTML in _build/html).
-book: $(DATASTAMP)
+book: $(DATASTAMP) assets
 	PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/jupyter-book build . -W --keep-going
 
 # Debian's chromium for the browser checks of the handbook (CI runs as root).

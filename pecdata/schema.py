@@ -240,6 +240,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
             "salaries", "on_costs", "drugs", "supplies", "premises", "equipment", "it",
             "administration", "research_education")),
         C("patient_related", "bool", "False for costs that do not serve patients (e.g. research)"),
+        C("profession", "category", "For salary accounts: the profession whose pay the account "
+          "holds; empty for other accounts", nullable=True, allowed=PROFESSIONS),
     ), ("account",)),
     Table("ledger", "finance", "The general ledger (huvudbok): costs by unit, account and year.",
           "one row per unit, account and year", (

@@ -135,4 +135,6 @@ def accounts_table() -> pd.DataFrame:
     df["account"] = df["account"].astype("string")
     df["account_name"] = df["account_name"].astype("string")
     df["account_group"] = df["account_group"].astype("category")
+    by_account = {a: p for p, a in SALARY_ACCOUNT.items()}
+    df["profession"] = pd.Categorical(df["account"].map(by_account))
     return df
