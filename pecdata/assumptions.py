@@ -70,7 +70,8 @@ DEFAULT_INTERNAL_MOVES = 0.015
 #: [S38] (E); type 2 diabetes ~5 % (R); dementia ~8 % of 65+ i.e. ~1.8 % (R); depression 5-8 % of
 #: adults treated per year, ~4.8 % of all (E); stroke survivors 1.94 % [S39]; rheumatoid arthritis
 #: 0.65 % of adults [S40]; hip osteoarthritis diagnosed in ~5.8 % of 45+ (Turkiewicz et al.,
-#: Osteoarthritis Cartilage 2014, R), ~2.7 % of all; hypertension ~27 % of adults (Folkhälsomyndig-
+#: Osteoarthritis Cartilage 2014, R), ~2.7 % of all; (RA is set a little above 0.52 % of all
+#: because excess mortality in the old thins the prevalent cases); hypertension ~27 % of adults (Folkhälsomyndig-
 #: heten, R) of which ~75 % diagnosed, ~16 % of all (E); ischaemic heart disease ~3.5 % (R).
 DEFAULT_CONDITIONS = {
     # condition: (prevalence, age midpoint, age width, ICD-10 code)
@@ -83,7 +84,7 @@ DEFAULT_CONDITIONS = {
     "dementia": (0.018, 88, 6, "F03.9"),
     "depression": (0.048, 30, 9, "F32.9"),
     "stroke": (0.0194, 80, 9, "I69.3"),
-    "rheumatoid_arthritis": (0.0052, 55, 12, "M06.9"),
+    "rheumatoid_arthritis": (0.0058, 55, 12, "M06.9"),
     "hip_osteoarthritis": (0.027, 72, 9, "M16.9"),
 }
 #: Correlation of each condition's liability with a person's latent frailty, which makes
