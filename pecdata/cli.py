@@ -1,0 +1,265 @@
+"""The ``pecdata`` command line: generate, validate and describe the warehouse.
+
+Examples (shell)::
+
+    pecdata generate --residents 50000 --years 3 --seed 2022 --out data/region
+    pecdata validate data/region
+    pecdata dictionary --format csv > dictionary.csv
+
+Every expected error (a folder that already holds a warehouse, an invalid
+warehouse, a missing folder, a bad argument) is printed as one ``error: ...``
+message on stderr with a non-zero exit status and no traceback (``--debug``
+shows it).
+
+Adding a subcommand
+-------------------
+Write ``configure(parser)`` (add the arguments) and ``run(args) -> int``
+(return the exit status) and register them with :func:`command`, as
+``generate`` is registered below, e.g. ``cost DIR`` in this module or in a
+module listed in :data:`COMMAND_MODULES`.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pecdata import assumptions as A
+
+__all__ = ["main", "command", "COMMANDS", "COMMAND_MODULES"]
+
+#: Modules imported before parsing, so that they can register their subcommands.
+COMMAND_MODULES: tuple[str, ...] = ()
+#: Minimum sizes accepted by ``generate``.
+MIN_RESIDENTS, MIN_YEARS = 100, 1
+
+
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its help line, how to add its arguments and how to run it."""
+
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+#: The registered subcommands, by name, in the order ``pecdata --help`` lists them.
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser], None]):
+    """Register a function ``run(args) -> int`` as the subcommand ``name``.
+
+    Parameters
+    ----------
+    name : str
+        The subcommand, e.g. ``"cost"``.
+    help : str
+        One line for ``pecdata --help``.
+    configure : callable
+        ``configure(parser)`` adds the subcommand's arguments.
+
+    Returns
+    -------
+    callable
+        A decorator that registers ``run`` and returns it unchanged.
+
+    Examples
+    --------
+    >>> @command("hello", "Say hello.", lambda p: p.add_argument("name"))
+    ... def _hello(args):
+    ...     print(f"hello {args.name}")
+    ...     return 0
+    >>> main(["hello", "Havsland"])
+    hello Havsland
+    0
+    >>> del COMMANDS["hello"]
+    """
+    if name in COMMANDS:
+        raise ValueError(f"the subcommand {name!r} is already registered")
+
+    def register(run: Callable[[argparse.Namespace], int]):
+        COMMANDS[name] = Command(name, help, configure, run)
+        return run
+    return register
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse's usage errors: same format, status 2
+        self.print_usage(sys.stderr)
+        self.exit(2, f"error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    import importlib
+    for module in COMMAND_MODULES:
+        importlib.import_module(module)
+    parser = _Parser(prog="pecdata", description="Region Havsland: a synthetic regional "
+                     "health-care data warehouse and its Patient Encounter Cost (PEC).")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for c in COMMANDS.values():
+        p = sub.add_parser(c.name, help=c.help, description=c.help)
+        c.configure(p)
+        p.set_defaults(_run=c.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``pecdata`` command line and return its exit status.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 on an error, 2 on a usage error.
+
+    Examples
+    --------
+    >>> main(["dictionary", "--format", "csv"])  # doctest: +ELLIPSIS
+    table,kind,column,type,unit,nullable,allowed_values,range,references,key,description
+    municipalities,reference,municipality_code,text,,False,,,,True,Short code of the municipality
+    ...
+    0
+    """
+    from pecdata.validation import ValidationError
+    args = _parser().parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except (FileExistsError, FileNotFoundError, ValidationError, ValueError, OSError) as exc:
+        if args.debug:
+            raise
+        text = str(exc) if not isinstance(exc, ValidationError) else (
+            f"the warehouse is not valid ({len(exc.problems)} problem"
+            f"{'s' * (len(exc.problems) != 1)}):\n  " + str(exc).replace("\n", "\n  "))
+        print(f"error: {text}", file=sys.stderr)
+        return 1
+
+
+# --- generate -----------------------------------------------------------------------------------
+def _configure_generate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--residents", type=int, default=A.DEFAULT_TEACHING_RESIDENTS,
+                   help=f"number of residents (default {A.DEFAULT_TEACHING_RESIDENTS:,}; full "
+                   f"size {A.FULL_SIZE_RESIDENTS:,})")
+    p.add_argument("--years", type=int, default=A.DEFAULT_YEARS,
+                   help=f"number of years (default {A.DEFAULT_YEARS})")
+    p.add_argument("--seed", type=int, default=A.DEFAULT_SEED,
+                   help=f"random seed (default {A.DEFAULT_SEED})")
+    p.add_argument("--start-year", type=int, default=A.DEFAULT_START_YEAR,
+                   help=f"first year (default {A.DEFAULT_START_YEAR})")
+    p.add_argument("--out", required=True, type=Path, help="folder to write the warehouse to")
+    p.add_argument("--no-planted", dest="planted", action="store_false",
+                   help="do not plant the findings of the trainers' answer key")
+    p.add_argument("--force", action="store_true",
+                   help="replace a warehouse already in the folder")
+
+
+@command("generate", "Generate the synthetic region and save it (Parquet + DuckDB).",
+         _configure_generate)
+def _generate(args: argparse.Namespace) -> int:
+    from pecdata import generation
+    from pecdata.validation import validate
+    from pecdata.warehouse import check_target, save
+    if args.residents < MIN_RESIDENTS:
+        raise ValueError(f"--residents must be at least {MIN_RESIDENTS} (got {args.residents})")
+    if args.years < MIN_YEARS:
+        raise ValueError(f"--years must be at least {MIN_YEARS} (got {args.years})")
+    check_target(args.out, overwrite=args.force)  # fail before the long part
+    t0 = time.perf_counter()
+    wh = generation.generate(residents=args.residents, years=args.years, seed=args.seed,
+                             start_year=args.start_year, planted=args.planted,
+                             progress=sys.stderr.isatty())
+    t1 = time.perf_counter()
+    validate(wh)
+    t2 = time.perf_counter()
+    folder = save(wh, args.out, overwrite=args.force)
+    t3 = time.perf_counter()
+    rows = wh.row_counts()
+    width = max(map(len, rows))
+    print(f"Generated {args.residents:,} residents, {args.years} year(s) from {args.start_year}, "
+          f"seed {args.seed}{'' if args.planted else ', no planted findings'}:")
+    for name, n in rows.items():
+        print(f"  {name:<{width}}  {n:>12,} rows")
+    print(f"{len(rows)} tables, {sum(rows.values()):,} rows; generated in {t1 - t0:.1f} s, "
+          f"validated in {t2 - t1:.1f} s, saved in {t3 - t2:.1f} s.")
+    print(f"Saved to {folder.resolve()} (Parquet files, warehouse.duckdb, metadata.json).")
+    print(f"Load it with: pecdata.warehouse.load({str(folder)!r})")
+    return 0
+
+
+# --- validate -----------------------------------------------------------------------------------
+def _configure_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument("folder", type=Path, help="a warehouse folder written by `pecdata generate`")
+
+
+@command("validate", "Check a warehouse folder: files, tables, columns and keys.",
+         _configure_validate)
+def _validate(args: argparse.Namespace) -> int:
+    from pecdata.validation import check
+    from pecdata.warehouse import load, verify_files
+    t0 = time.perf_counter()
+    messages = verify_files(args.folder)
+    wh = load(args.folder, validate=False)
+    messages += [str(p) for p in check(wh)]
+    if messages:
+        print(f"error: {args.folder} is not valid ({len(messages)} problem"
+              f"{'s' * (len(messages) != 1)}):", file=sys.stderr)
+        for m in messages:
+            print(f"  {m}", file=sys.stderr)
+        return 1
+    rows = wh.row_counts()
+    print(f"OK: {args.folder}: {len(rows)} tables, {sum(rows.values()):,} rows, valid "
+          f"(checked in {time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+# --- dictionary ---------------------------------------------------------------------------------
+def _configure_dictionary(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("markdown", "csv"), default="markdown",
+                   help="output format (default markdown)")
+
+
+@command("dictionary", "Print the data dictionary (Markdown or CSV).", _configure_dictionary)
+def _dictionary(args: argparse.Namespace) -> int:
+    from pecdata.dictionary import data_dictionary, dictionary_markdown
+    if args.format == "csv":
+        sys.stdout.write(data_dictionary().to_csv(index=False, lineterminator="\n"))
+    else:
+        sys.stdout.write(dictionary_markdown())
+    return 0
+
+
+# --- cost ---------------------------------------------------------------------------------------
+def _configure_cost(p: argparse.ArgumentParser) -> None:
+    p.add_argument("folder", type=Path, help="a warehouse folder written by `pecdata generate`")
+    p.add_argument("--years", type=int, nargs="+", help="years to cost (default: all)")
+    p.add_argument("--force", action="store_true", help="replace PEC tables already there")
+
+
+@command("cost", "Cost every encounter with PEC, add the result tables and print the "
+         "reconciliation.", _configure_cost)
+def _cost(args: argparse.Namespace) -> int:
+    from pecdata.pec import PEC_TABLES, add_cost_tables
+    t0 = time.perf_counter()
+    try:
+        result = add_cost_tables(args.folder, years=args.years, replace=args.force)
+    except FileExistsError as exc:
+        raise FileExistsError(f"{exc} (on the command line: --force)") from None
+    print(result)
+    print(f"Added {', '.join(PEC_TABLES)} to {args.folder} in {time.perf_counter() - t0:.1f} s.")
+    return 0 if result.balanced else 1
+
+if __name__ == "__main__":  # python -m pecdata.cli
+    sys.exit(main())
