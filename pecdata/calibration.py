@@ -45,7 +45,29 @@ TARGETS = {
     "cost share of top 5 % of residents (%)": (47.5, "E: 45-50 % [S29]"),
     "cost share of top 10 % of residents (%)": (62.5, "E: 60-65 % [S31][S32]"),
 }
+#: Measured with Patient Encounter Cost (:mod:`pecdata.pec`), full-absorption view (view b:
+#: all cost, unused capacity included, as in KPP), when ``calibration_table(pec=True)``.
+PEC_TARGETS = {
+    "PEC cost per inpatient episode (SEK)": (
+        67_938.0, "[S21] KPP 2022, average per hospital episode (DRG weight 1.0)"),
+    "PEC cost per bed-day (SEK)": (12_250.0, "E: 67,938 / 5.2-5.9 days = 11,500-13,000"),
+    "PEC cost per specialist outpatient physician visit (SEK)": (
+        3_500.0, "E/R: 3,000-4,000 (KPP, somatic)"),
+    "PEC cost per ED visit not admitted (SEK)": (5_000.0, "E/R: 4,000-6,000"),
+    "PEC cost per primary care physician visit (SEK)": (
+        1_900.0, "E/R: 1,600-2,200 per physical visit [S20]"),
+    "PEC cost per resident, region's care (SEK)": (
+        21_473.0, "[S23] 27,250 x (19.8 % + 59.0 %): primary and somatic specialised care"),
+    "PEC primary care share of cost (%)": (25.1, "[S23] 19.8 / (19.8 + 59.0)"),
+    "PEC inpatient share of specialised somatic cost (%)": (
+        57.5, "E: inpatient about 55-60 % of specialised somatic care"),
+    "PEC cost share of the costliest 5 % of inpatient episodes (%)": (
+        20.0, "[S22] KPP 'ytterfall': about 20 %"),
+}
+TARGETS.update(PEC_TARGETS)
 PRIMARY_UNIT_TYPES = ("primary_care_centre", "digital_care")
+PRIMARY_LEVELS = ("primary_care", "digital")
+SPECIALISED_LEVELS = ("outpatient", "emergency", "inpatient", "day_surgery")
 AGE_BANDS = [(0, 19), (20, 44), (45, 64), (65, 79), (80, 200)]
 
 
@@ -113,6 +135,46 @@ def simple_encounter_costs(wh) -> pd.Series:
     return per_enc.rename("cost_sek")
 
 
+def pec_measures(wh, year: int, ec: pd.DataFrame) -> dict[str, float]:
+    """The PEC rows of the calibration table from ``encounter_costs`` (view b) of one year.
+
+    Unit costs are means per encounter: inpatient episodes (the whole hospital episode:
+    ward, theatre, imaging, laboratory), specialist outpatient and primary care (physical)
+    physician visits, and ED visits that did not lead to an admission. Cost per resident and
+    the shares count encounters at the region's own units (municipal home health care is
+    left out, as in [S23]).
+    """
+    enc = wh["encounters"]
+    e = enc[enc.year == year]
+    ec = ec[ec.year == year].set_index("encounter_id")
+    cost = ec.cost_full_sek.reindex(e.encounter_id).to_numpy()
+    lvl, prof = e.care_level.astype(str).to_numpy(), e.main_profession.astype(str).to_numpy()
+    owner = wh["units"].set_index(wh["units"].unit_id.astype(str)).owner.astype(str)
+    region = e.unit_id.astype(str).map(owner).to_numpy() == "region"
+    ip = lvl == "inpatient"
+    admitted = e.encounter_id.isin(enc.origin_encounter_id.dropna().astype("int64")).to_numpy()
+    g = {"PEC cost per inpatient episode (SEK)": cost[ip].mean(),
+         "PEC cost per bed-day (SEK)": cost[ip].sum() / np.maximum(
+             e.length_of_stay_days.to_numpy()[ip], 1).sum(),
+         "PEC cost per specialist outpatient physician visit (SEK)": cost[
+             (lvl == "outpatient") & (prof == "physician")].mean(),
+         "PEC cost per ED visit not admitted (SEK)": cost[(lvl == "emergency")
+                                                         & ~admitted].mean(),
+         "PEC cost per primary care physician visit (SEK)": cost[
+             (lvl == "primary_care") & (prof == "physician")].mean()}
+    g["PEC cost per resident, region's care (SEK)"] = cost[region].sum() / person_years(wh, year)
+    primary = cost[region & np.isin(lvl, PRIMARY_LEVELS)].sum()
+    specialised = cost[region & np.isin(lvl, SPECIALISED_LEVELS)].sum()
+    g["PEC primary care share of cost (%)"] = 100 * primary / (primary + specialised)
+    g["PEC inpatient share of specialised somatic cost (%)"] = 100 * cost[
+        region & ip].sum() / specialised
+    episodes = np.sort(cost[ip])[::-1]
+    top = max(1, int(round(0.05 * len(episodes))))
+    g["PEC cost share of the costliest 5 % of inpatient episodes (%)"] = (
+        100 * episodes[:top].sum() / episodes.sum())
+    return g
+
+
 def cost_concentration(cost_per_resident: pd.Series, population: pd.Index) -> dict:
     """Share of total cost used by the costliest 1, 5, 10 and 50 % of the population."""
     c = cost_per_resident.reindex(population).fillna(0).sort_values(ascending=False).to_numpy()
@@ -124,8 +186,8 @@ def cost_concentration(cost_per_resident: pd.Series, population: pd.Index) -> di
     return out
 
 
-def calibration_table(wh, year: int | None = None, encounter_costs: pd.Series | None = None
-                      ) -> pd.DataFrame:
+def calibration_table(wh, year: int | None = None, encounter_costs: pd.Series | None = None,
+                      pec: bool = True) -> pd.DataFrame:
     """Measures of the generated region beside their published targets.
 
     Parameters
@@ -135,8 +197,12 @@ def calibration_table(wh, year: int | None = None, encounter_costs: pd.Series | 
         Year to measure (default: the first year).
     encounter_costs : Series, optional
         Cost per encounter (indexed by ``encounter_id``) for the cost-concentration
-        measures; defaults to PEC's full-absorption cost where the warehouse has it,
-        else :func:`simple_encounter_costs`.
+        measures; defaults to PEC's full-absorption cost (``cost_full_sek``).
+    pec : bool, default True
+        Cost the year with PEC (or read the warehouse's ``encounter_costs``)
+        and add the rows of :data:`PEC_TARGETS`: unit costs, cost per
+        resident, cost shares and inpatient outliers. With False, the PEC rows
+        are left out and cost concentration uses :func:`simple_encounter_costs`.
 
     Returns
     -------
@@ -201,12 +267,17 @@ def calibration_table(wh, year: int | None = None, encounter_costs: pd.Series | 
     primary = region[region.utype.isin(PRIMARY_UNIT_TYPES)].amount_sek.sum()
     g["primary care share of cost (%)"] = 100 * primary / region.amount_sek.sum()
     g["specialised somatic care share of cost (%)"] = 100 - g["primary care share of cost (%)"]
-    if encounter_costs is None:
-        if "encounter_costs" in wh:
+    if pec:
+        if "encounter_costs" in wh and (wh["encounter_costs"].year == year).any():
             ec = wh["encounter_costs"]
-            encounter_costs = ec.set_index("encounter_id")["cost_full_sek"]
         else:
-            encounter_costs = simple_encounter_costs(wh)
+            from .pec import cost_encounters
+            ec = cost_encounters(wh, years=[year]).encounter_costs
+        g.update(pec_measures(wh, year, ec))
+        if encounter_costs is None:
+            encounter_costs = ec.set_index("encounter_id")["cost_full_sek"]
+    elif encounter_costs is None:
+        encounter_costs = simple_encounter_costs(wh)
     e_y = enc[enc.year == year]
     per_res = pd.Series(encounter_costs.reindex(e_y.encounter_id).to_numpy()).groupby(
         e_y.resident_id.to_numpy()).sum()
@@ -215,6 +286,8 @@ def calibration_table(wh, year: int | None = None, encounter_costs: pd.Series | 
         g[f"cost share of top {p} % of residents (%)"] = conc[p]
     rows = []
     for measure, (target, source) in TARGETS.items():
+        if measure not in g:
+            continue
         v = float(g[measure])
         ratio = v / target
         rows.append((measure, target, round(v, 3), round(ratio, 3),

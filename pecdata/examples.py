@@ -26,3 +26,22 @@ def example_warehouse(residents: int = EXAMPLE_RESIDENTS, seed: int = EXAMPLE_SE
     from .generation import generate
 
     return generate(residents=residents, years=3, seed=seed)
+
+
+@lru_cache(maxsize=4)
+def example_costed_warehouse(residents: int = EXAMPLE_RESIDENTS, seed: int = EXAMPLE_SEED):
+    """:func:`example_warehouse` with the PEC tables added (``encounter_costs`` ...).
+
+    Treat it as read-only: it is shared between callers.
+
+    Examples
+    --------
+    >>> wh = example_costed_warehouse()
+    >>> float(wh["reconciliation"].query("unit_type == 'total'").difference_b_sek.abs().max()) < 0.01
+    True
+    """
+    from .pec import cost_encounters
+    from .warehouse import Warehouse
+
+    wh = example_warehouse(residents, seed)
+    return Warehouse({**wh, **cost_encounters(wh).tables()}, meta=wh.meta)
