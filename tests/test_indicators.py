@@ -1,0 +1,196 @@
+"""Step 6 analyses: avoidable admissions, funnel limits, readmissions, frequent ED attenders,
+unused-capacity hot spots and care-pathway (vårdförlopp) conformance."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import PC, tiny_tables, tiny_warehouse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from pecdata import conformance as cf
+from pecdata import indicators as ind
+from pecdata import plots
+from pecdata.generation.planted import ACSC_PREFIXES
+from pecdata.pec import cost_encounters
+from pecdata.warehouse import Warehouse
+
+
+# --- avoidable hospitalisations ---------------------------------------------------------------
+def test_acsc_list_covers_every_group_the_generator_plants():
+    codes = [p if len(p) > 3 else p + ".9" for p in ACSC_PREFIXES]
+    codes = [c.replace("I20.9", "I20.0").replace("E11.9", "E11.6") for c in codes]
+    assert ind.acsc_group(codes).notna().all(), dict(zip(codes, ind.acsc_group(codes)))
+    assert ind.acsc_group(["S72.0", "J18.9", "I63.9", None]).isna().all()
+    assert "Socialstyrelsen" in ind.ACSC_SOURCE and "undvikbar slutenvård" in \
+        ind.avoidable_admissions.__doc__
+
+
+def test_tiny_avoidable_admissions_count_acute_acsc_stays():
+    a = ind.avoidable_admissions(tiny_warehouse()).set_index("listed_unit_id").loc[PC]
+    assert a.admissions == 2                  # I50 and J44 stays of resident 2
+    assert a.ratio == pytest.approx(1)        # the only centre is the region
+    assert a.crude_per_1000 == pytest.approx(1000 * 2 / ((365 + 354 + 184 + 365) / 365.25))
+
+
+def test_avoidable_admissions_standardise_for_age(region):
+    a = ind.avoidable_admissions(region)
+    assert a.admissions.sum() == pytest.approx(a.expected.sum())   # indirect standardisation
+    assert (a.flag != "no cases").all()
+    old = ind.avoidable_admissions(region, by="municipality_code", min_age=65)
+    assert old.crude_per_1000.median() > 2 * a.crude_per_1000.median()
+    with pytest.raises(ValueError, match="listed_unit_id"):
+        ind.avoidable_admissions(region, by="ward")
+
+
+# --- funnel limits ----------------------------------------------------------------------------
+@settings(max_examples=30, deadline=None)
+@given(st.floats(0.02, 0.5), st.integers(20, 5000))
+def test_proportion_limits_hold_the_target_and_cover_as_promised(p, n):
+    lim = funnel_row(n, p)
+    assert lim.lower_998 <= lim.lower_95 <= p <= lim.upper_95 <= lim.upper_998
+    # the limit lies within one count below the exact 97.5 % quantile (Spiegelhalter's
+    # interpolation), so between 2.5 % and a bit more of units flag by chance alone
+    exact = stats.binom.ppf(0.975, n, p)
+    assert exact - 1 <= lim.upper_95 * n <= exact
+    assert 1 - stats.binom.cdf(exact, n, p) <= 0.025
+
+
+def funnel_row(n, p):
+    return ind.funnel_limits([n], p, "proportion").iloc[0]
+
+
+def test_limits_narrow_as_units_grow():
+    lim = ind.funnel_limits([10, 100, 1000, 10_000], 1.0, "ratio")
+    assert (np.diff(lim.upper_998) < 0).all() and (np.diff(lim.lower_998) > 0).all()
+    with pytest.raises(ValueError, match="kind"):
+        ind.funnel_limits([10], 0.1, "share")
+
+
+def test_funnel_flags_the_outliers_and_a_unit_without_cases():
+    f = ind.funnel_data([10, 100, 10, 0], [1000, 1000, 1000, 0], labels=list("ABCD"))
+    assert f.loc["B", "flag"] == "above 99.8 % limit"
+    assert f.loc["D", "flag"] == "no cases"
+    assert f.loc["A", "target"] == pytest.approx(120 / 3000)
+
+
+# --- readmissions -----------------------------------------------------------------------------
+def test_tiny_readmission_needs_the_next_acute_stay_within_30_days():
+    f = ind.readmission_flags(tiny_warehouse()).set_index("encounter_id")
+    assert not f.readmitted.any()               # second stay 169 days after the first
+    t = tiny_tables()
+    enc = t["encounters"]
+    start = pd.Timestamp("2022-04-25 08:00")    # move the second stay to 10 days after
+    enc.loc[enc.encounter_id == 7, ["start_time", "end_time"]] = [start, start +
+                                                                  pd.Timedelta(days=5)]
+    f = ind.readmission_flags(Warehouse(t)).set_index("encounter_id")
+    assert f.loc[4, "readmitted"] and f.loc[4, "days_to_readmission"] == pytest.approx(
+        (start - pd.Timestamp("2022-04-15 11:00")) / pd.Timedelta(days=1))
+    enc.loc[enc.encounter_id == 7, "acute"] = False            # planned: not a readmission
+    assert not ind.readmission_flags(Warehouse(t)).readmitted.any()
+
+
+def test_region_readmissions_near_the_national_level(region):
+    r = ind.readmissions_30d(region, by=[], min_age=65)
+    assert 0.06 < r.rate.item() < 0.16                          # ~10 % [S16]
+    by_ward = ind.readmissions_30d(region, by="unit_id")
+    assert by_ward.discharges.sum() == ind.readmissions_30d(region, by=[]).discharges.item()
+    flags = ind.readmission_flags(region)
+    late = flags.discharge_time > pd.Timestamp("2024-12-02")
+    assert not flags.eligible[late].any()                       # cannot be followed 30 days
+
+
+def test_readmissions_reject_unknown_groups(region):
+    with pytest.raises(ValueError, match="cannot group readmissions"):
+        ind.readmissions_30d(region, by="colour")
+
+
+# --- frequent ED attenders --------------------------------------------------------------------
+def test_frequent_attenders_and_their_share_of_visits(region):
+    f4 = ind.frequent_ed_attenders(region, min_visits=4)
+    f6 = ind.frequent_ed_attenders(region, min_visits=6)
+    assert set(zip(f6.resident_id, f6.year)) <= set(zip(f4.resident_id, f4.year))
+    s = ind.ed_attender_summary(region).set_index(["year", "min_visits"])
+    for year in s.index.levels[0]:
+        assert s.loc[(year, 6), "attenders"] <= s.loc[(year, 4), "attenders"]
+        assert s.loc[(year, 4), "share_of_visits"] > s.loc[(year, 4), "share_of_patients"]
+
+
+def test_a_year_without_ed_visits_gives_zero_attenders():
+    t = tiny_tables()
+    ry = t["resident_years"]
+    t["resident_years"] = pd.concat([ry, ry.assign(year=2023)], ignore_index=True)
+    s = ind.ed_attender_summary(Warehouse(t), thresholds=[1], years=[2022, 2023])
+    row = s.set_index("year").loc[2023]
+    assert row.ed_patients == 0 and row.attenders == 0 and np.isnan(row.share_of_visits)
+
+
+# --- unused capacity --------------------------------------------------------------------------
+def test_hotspots_rank_units_by_unused_cost_and_share():
+    uc = pd.DataFrame({"unit_id": ["W1", "W1", "W2", "C1"], "year": 2024,
+                       "resource": ["nurse", "bed_day", "nurse", "physician"],
+                       "cost_sek": [100.0, 900.0, 300.0, -50.0],
+                       "over_capacity": [False, False, False, True]})
+    rates = uc.assign(cost_supplied_sek=[1000.0, 1000.0, 3000.0, 500.0])
+    h = ind.unused_capacity_hotspots(uc, pool_rates=rates).set_index("unit_id")
+    assert h.loc["W1", "unused_cost_sek"] == 1000 and h.loc["W1", "rank"] == 1
+    assert h.loc["W1", "unused_share"] == pytest.approx(0.5)
+    assert h.loc["C1", "unused_cost_sek"] == 0 and h.loc["C1", "pools_over_capacity"] == 1
+    assert len(ind.unused_capacity_hotspots(uc, top=1)) == 1
+    with pytest.raises(ValueError, match="unused_capacity"):
+        ind.unused_capacity_hotspots(uc.drop(columns="cost_sek"))
+
+
+def test_hotspots_from_pec_add_up_to_its_unused_capacity(region):
+    t = cost_encounters(region, years=2022).tables()
+    h = ind.unused_capacity_hotspots(t["unused_capacity"], region["units"], t["pool_rates"],
+                                     top=None)
+    positive = t["unused_capacity"].cost_sek.clip(lower=0).sum()
+    assert h.unused_cost_sek.sum() == pytest.approx(positive)
+    assert h.unused_share.between(0, 1).all() and h.unit_name.notna().all()
+
+
+# --- care pathways ----------------------------------------------------------------------------
+def test_tiny_pathways_meet_their_targets():
+    s = cf.conformance_summary(tiny_warehouse(), by=[]).set_index("indicator")
+    assert s.loc["copd_follow_up_6w", "met"] == 1
+    assert s.loc["copd_follow_up_6w", "median"] == pytest.approx(13.875)   # 6 Oct -> 20 Oct
+    assert s.loc["hip_basic_treatment", "share_met"] == 1
+    assert "door_to_needle_30" not in s.index                # no stroke course at all
+
+
+def test_region_conformance_is_plausible(region):
+    st_ = cf.stroke_conformance(region)
+    needle = st_[st_.thrombolysed]
+    assert (needle.door_to_needle_min > 0).all()
+    assert needle.within_30_min.eq(needle.door_to_needle_min <= 30).all()
+    sp = cf.sepsis_conformance(region)
+    assert 0.3 < sp.within_60_min.mean() < 0.9
+    s = cf.conformance_summary(region, by=["site", "year"])
+    assert s.share_met.between(0, 1).all() and (s.courses > 0).all()
+    assert set(s.indicator) == set(cf.TARGETS)
+
+
+def test_copd_follow_up_is_not_judged_when_it_cannot_be_seen(region):
+    c = cf.copd_conformance(region)
+    late = c.pathway_instance[(c.year == 2024) & c.within_6_weeks.isna()]
+    assert len(late) > 0
+    with pytest.raises(ValueError, match="unknown pathway"):
+        cf.pathway_instances(region, "asthma")
+
+
+# --- figures ----------------------------------------------------------------------------------
+def test_step6_figures_draw_from_the_analyses(region):
+    a = ind.avoidable_admissions(region)
+    fig = plots.funnel_plot(a, x="expected", y="ratio", kind="ratio", label="listed_unit_id",
+                            highlight=a.listed_unit_id.iloc[0])
+    labelled = {t.get_text() for t in fig.axes[0].texts}
+    assert labelled == set(a.listed_unit_id[a.flag.isin(["above 99.8 % limit",
+                                                          "below 99.8 % limit"])])
+    r = ind.readmissions_30d(region, by="unit_id")
+    fig = plots.funnel_plot(r, x="discharges", y="rate", kind="proportion", label="unit_id")
+    assert fig.axes[0].has_data()
+    fig = plots.conformance_plot(cf.conformance_summary(region))
+    assert len(fig.axes[0].patches) == len(cf.TARGETS) * 2
