@@ -175,7 +175,7 @@ def test_overwrite_replaces_warehouse_files_only(folder):
 def test_failed_save_leaves_the_old_warehouse(folder, monkeypatch):
     def broken(con, files):
         raise OSError("disk full")
-    monkeypatch.setattr(W, "_duckdb_tables", broken)
+    monkeypatch.setattr("pecdata.storage._duckdb_tables", broken)  # where save finds it
     with pytest.raises(OSError, match="disk full"):
         save(tiny_warehouse(), folder, overwrite=True)
     monkeypatch.undo()
