@@ -1,3 +1,63 @@
-"""pecdata: a synthetic regional health-care data warehouse, Patient Encounter Cost (PEC),
-and the analyses of a nine-step method for data-driven strategic planning."""
+"""pecdata: a synthetic regional health-care data warehouse, Patient Encounter Cost (PEC)
+and the analyses of a nine-step method for data-driven strategic planning.
+
+The public API, grouped by the step of the method that uses it:
+
+* the warehouse (steps 1-2): :func:`generate`, :func:`load`, :func:`save`,
+  :class:`Warehouse`, :func:`validate`, :func:`check`, :func:`data_dictionary`,
+  :func:`calibration_table`;
+* the current state (step 3): utilisation, flows, trends, occupancy;
+* costing (step 4): :func:`cost_encounters`, :func:`resident_costs`,
+  :func:`average_costing`, :func:`compare_costing`;
+* segments (step 5) and problem areas (step 6);
+* interventions (step 7), pilot portfolios (step 8) and follow-up (step 9).
+
+Figures live in :mod:`pecdata.plots` and the project's look in :mod:`pecdata.theme`.
+
+Examples
+--------
+>>> import pecdata
+>>> wh = pecdata.generate(residents=1_000, years=3, seed=1)
+>>> pecdata.check(wh)
+[]
+"""
+from pecdata.generation import generate
+from pecdata.warehouse import Warehouse, add_tables, load, save
+from pecdata.validation import ValidationError, check, validate
+from pecdata.dictionary import data_dictionary, dictionary_markdown
+from pecdata.calibration import calibration_table
+from pecdata.current_state import (age_band, ed_flow, person_years, specialist_referrals,
+                                   staff_utilisation, utilisation_per_1000, utilisation_trends,
+                                   ward_occupancy)
+from pecdata.pec import PecResult, add_cost_tables, cost_encounters, resident_costs
+from pecdata.costing import average_costing, compare_costing
+from pecdata.segments import (assign_segments, cost_concentration, high_cost_persistence,
+                              lorenz_curve, persistence_matrix, resident_year_costs,
+                              segment_profiles)
+from pecdata.indicators import (acsc_group, avoidable_admissions, ed_attender_summary,
+                                frequent_ed_attenders, readmission_flags, readmissions_30d,
+                                repeat_readmitters, unused_capacity_hotspots)
+from pecdata.funnel import funnel_data, funnel_limits
+from pecdata.conformance import conformance_summary, pathway_instances
+from pecdata.interventions import Intervention, Shift, catalogue, catalogue_table
+from pecdata.scenarios import build_baseline, run_scenario, scenario_summary
+from pecdata.projection import project_population
+from pecdata.uncertainty import monte_carlo, tornado, uncertainty_intervals
+from pecdata.portfolio import compare_sequencing, plot_plan, score_pilots, sequence_pilots
+from pecdata.followup import (admission_counts, admission_rates, difference_in_differences,
+                              indicator_targets, p_chart, xmr_chart)
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    # the widgets explorer imports ipywidgets: only when asked for
+    if name == "explore_scenarios":
+        from pecdata.explorer import explore_scenarios
+        return explore_scenarios
+    raise AttributeError(f"module 'pecdata' has no attribute {name!r}")
+
+
+__all__ = sorted([n for n, v in list(globals().items())
+                  if not n.startswith("_") and not isinstance(v, type(__import__("sys")))]
+                 + ["explore_scenarios"])
