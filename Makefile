@@ -11,7 +11,7 @@ STAMP     := $(VENV)/.installed
 DATASTAMP := $(DATA)/.complete
 PKG_SOURCES := $(shell find pecdata -name '*.py' 2>/dev/null)
 
-.PHONY: all venv data book test test-fast bench exercises browser assets clean
+.PHONY: all venv data book test test-fast bench exercises notebooks browser assets clean
 
 all: book
 
@@ -27,10 +27,20 @@ $(STAMP): requirements.txt pyproject.toml
 data: $(DATASTAMP)
 $(DATASTAMP): $(STAMP) $(PKG_SOURCES)
 	$(BIN)/pecdata generate --residents $(RESIDENTS) --years $(YEARS) --seed $(SEED) --out $(DATA) --force
+	$(BIN)/pecdata cost $(DATA)
 	touch $@
 
 # Exercise notebooks are generated from the solutions (never edited by hand).
 exercises: $(STAMP)
+	$(BIN)/python -m pecdata.exercises build
+
+# Re-run the step notebooks and solutions on the teaching region and store their outputs
+# (after a change to the library or the generator), then regenerate the exercises.
+notebooks: $(DATASTAMP)
+	for nb in notebooks/*.ipynb solutions/*.ipynb; do \
+	    PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	        --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
+	        "$$nb" || exit 1; done
 	$(BIN)/python -m pecdata.exercises build
 
 # Offline JavaScript for the handbook (MathJax, require.js, widgets) from the npm registry.
@@ -45,9 +55,12 @@ book: $(DATASTAMP) assets
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-# Every check: unit, property, calibration, notebooks (strict nbval), book and browser.
+# Every check: unit, property, calibration, doctests, notebooks and solutions (strict nbval on
+# their stored outputs), exercises in sync, the book and the browser.
+NBVAL := --nbval
 test: book browser
-	PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/python -m pytest -q
+	PECDATA_DIR=$(CURDIR)/$(DATA) PECDATA_REQUIRE_BOOK=1 $(BIN)/python -m pytest -q \
+	    tests pecdata notebooks solutions $(NBVAL)
 
 # Library tests only (no notebooks, no book): quick feedback while developing.
 test-fast: $(STAMP)

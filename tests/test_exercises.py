@@ -1,0 +1,211 @@
+"""The exercise system: generation from the solutions, and the checks' feedback."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from pecdata import exercises as X
+from pecdata import feedback as F
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+EXERCISES = ROOT / "exercises"
+SOURCES = sorted(SOLUTIONS.glob("0[1-9]_*.ipynb"))
+IDS = [e.id for e in sorted(F._registry().values(), key=F._order)]
+STATUSES_THAT_ARE_NOT_RIGHT = ("incorrect", "unreadable")
+
+
+# --- generation ----------------------------------------------------------------------------------
+def test_exercises_folder_is_in_sync_with_the_solutions():
+    problems = X.out_of_sync(SOLUTIONS, EXERCISES)
+    assert not problems, "exercises/ is out of date; run `make exercises`:\n" + "\n".join(problems)
+
+
+def test_build_is_deterministic_and_rebuilds_what_changed(tmp_path):
+    solutions, out = tmp_path / "solutions", tmp_path / "exercises"
+    shutil.copytree(SOLUTIONS, solutions)
+    first = X.build(solutions, out)
+    assert sorted(p.name for p in first) == [p.name for p in SOURCES]
+    stored = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert X.build(solutions, out) == [], "a second build must change nothing"
+    assert stored == {p.name: (EXERCISES / p.name).read_bytes() for p in out.iterdir()}
+    # an edited source makes the check fail until the next build
+    nb = nbformat.read(solutions / SOURCES[0].name, as_version=4)
+    nb.cells[0].source += "\n\nOne more sentence."
+    nbformat.write(nb, solutions / SOURCES[0].name)
+    assert X.out_of_sync(solutions, out) == [f"{out / SOURCES[0].name} differs from what "
+                                             f"{solutions / SOURCES[0].name} gives"]
+    assert X.main(["check", "--solutions", str(solutions), "--exercises", str(out)]) == 1
+    assert X.main(["build", "--solutions", str(solutions), "--exercises", str(out)]) == 0
+    assert X.main(["check", "--solutions", str(solutions), "--exercises", str(out)]) == 0
+    # a generated notebook whose source is gone is removed; other files are left alone
+    (solutions / SOURCES[0].name).unlink()
+    (out / "notes.ipynb").write_text("{}", encoding="utf-8")
+    assert X.out_of_sync(solutions, out) == [f"{out / SOURCES[0].name} has no source in "
+                                             f"{solutions}"]
+    X.build(solutions, out)
+    assert not (out / SOURCES[0].name).exists() and (out / "notes.ipynb").exists()
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_every_step_has_tiered_exercises_with_registered_checks(source):
+    nb = nbformat.read(source, as_version=4)
+    found = X.find_exercises(nb, source.name)
+    step = source.name[:2]
+    ids = [e.exercise_id for e in found]
+    assert len(ids) >= 3
+    assert {F.REGISTRY[i].tier for i in ids} == set(F.TIERS), "core, extension and challenge"
+    assert all(i.startswith(step + "-") for i in ids)
+    registered = [i for i in IDS if i.startswith(step + "-")]
+    assert sorted(ids) == sorted(registered), "every registered check needs its exercise"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_exercise_notebooks_hide_the_solutions(source):
+    nb = nbformat.read(EXERCISES / source.name, as_version=4)
+    nbformat.validate(nb)
+    text = json.dumps(nb)
+    assert X.BEGIN not in text and X.END not in text
+    assert "Trainers' copy" not in text, "solution-only cells must be dropped"
+    solution = nbformat.read(source, as_version=4)
+    for e in X.find_exercises(solution, source.name):
+        cell = next(c for c in nb.cells if c.metadata.get("pecdata", {}).get("exercise")
+                    == e.exercise_id)
+        assert re.search(rf"^{e.answer_name} = \.\.\.$", cell.source, re.M)
+        body = solution.cells[e.cell_index].source.split(X.BEGIN)[1].split(X.END)[0]
+        hidden = {line.strip() for line in body.splitlines() if re.search(r"\w{3}", line)}
+        assert not hidden & {line.strip() for line in cell.source.splitlines()}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+        if "check" in cell.metadata.get("tags", []):
+            assert cell.metadata["editable"] is False
+
+
+def _nb(*cells):
+    return nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(src, metadata={"tags": tags}) for src, tags in cells])
+
+
+@pytest.mark.parametrize("cells, message", [
+    ([("x = 1", ["exercise"]), ('check("01-core-1", x, wh)', ["check"])], "BEGIN SOLUTION"),
+    ([(f"{X.BEGIN}\nx = 1\n{X.END}", ["exercise"])], "tagged 'check'"),
+    ([(f"{X.BEGIN}\nx = 1\n{X.END}", ["exercise"]), ("print(x)", ["check"])], "must call check"),
+    ([(f"{X.BEGIN}\nx = 1\n{X.END}", ["exercise"]), ('check("01-core-1", x, wh)', ["check"]),
+      (f"{X.BEGIN}\ny = 1\n{X.END}", ["exercise"]), ('check("01-core-1", y, wh)', ["check"])],
+     "appears twice"),
+])
+def test_malformed_sources_give_clear_errors(cells, message):
+    with pytest.raises(ValueError, match=message):
+        X.find_exercises(_nb(*cells), "bad.ipynb")
+
+
+def test_solution_block_keeps_indentation_and_surrounding_code():
+    source = f"rows = []\nif True:\n    {X.BEGIN}\n    n = 2\n    {X.END}\nprint(n)"
+    assert X.strip_solution(source, "n").splitlines() == [
+        "rows = []", "if True:",
+        "    # Your code here: put your answer in `n`, then run the check cell below.",
+        "    n = ...", "print(n)"]
+
+
+# --- checks --------------------------------------------------------------------------------------
+def _formats(value) -> list[str]:
+    """Ways a number could be written in a message."""
+    v = float(value)
+    out = {f"{v:.1f}", f"{v:.2f}", f"{v:,.1f}".replace(",", " "), f"{round(v):,}".replace(",", " "),
+           f"{round(v):,}"}
+    return [s for s in out if len(s.strip("-0.")) >= 2]
+
+
+def _revealed(expectation, message: str) -> list[str]:
+    """Parts of the right answer that appear in a message."""
+    if isinstance(expectation, F.Number):
+        truths = _formats(expectation.value)
+    elif isinstance(expectation, F.Label):
+        return [expectation.value] if expectation.value.casefold() in message.casefold() else []
+    elif isinstance(expectation, F.Values):
+        truths = [s for v in expectation.values.values() for s in _formats(v)]
+    else:
+        return []
+    return [t for t in truths if re.search(rf"(?<![\d.]){re.escape(t)}(?![\d])", message)]
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_check_accepts_the_right_answer_and_rejects_wrong_ones(exercise_id, region):
+    expectation = F.expected(exercise_id, region)
+    right = F.check(exercise_id, expectation.right_answer(), region)
+    assert right.status == "correct", right.message
+    wrong_answers = expectation.wrong_answers()
+    assert wrong_answers, "each check needs wrong answers to be tested with"
+    for wrong in wrong_answers:
+        result = F.check(exercise_id, wrong, region)
+        assert result.status in STATUSES_THAT_ARE_NOT_RIGHT, (wrong, result)
+        assert result.message and not _revealed(expectation, result.message), result
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_check_never_raises_and_says_what_is_missing(exercise_id, small_region):
+    for unanswered in (..., None):
+        result = F.check(exercise_id, unanswered, small_region)
+        assert result.status == "not_answered" and "Not answered yet" in repr(result)
+    odd = [pd.DataFrame({"a": [1, 2], "b": [3, 4]}), "a text", True, float("nan"), [1, 2, 3],
+           {"unexpected": "dict"}, object()]
+    for answer in odd:
+        result = F.check(exercise_id, answer, small_region)
+        assert result.status in STATUSES_THAT_ARE_NOT_RIGHT, (answer, result)
+        assert "Traceback" not in result.message
+
+
+def test_feedback_names_known_mistakes_and_numbers_in_the_wrong_form(monkeypatch):
+    n = F.Number(42.0, unit="%", percent=True, tolerance=0.05,
+                 mistakes=[(84.0, "You counted both copies.")])
+    assert n.assess(42.04)[0] == "correct"
+    assert n.assess(84) == ("incorrect", "You counted both copies.")
+    assert "percentage" in n.assess(0.42)[1]
+    assert "a little lower" in n.assess(41.0)[1]
+    monkeypatch.setitem(F.REGISTRY, "09-core-8", F.Exercise("09-core-8", "t", lambda wh: n))
+    assert F.check("09-core-8", pd.DataFrame({"n": [42.0]}), {}).correct  # a one-cell SQL result
+    result = F.check("09-core-8", pd.DataFrame({"n": [1, 2]}), {})
+    assert result.status == "unreadable" and "2 rows" in result.message
+
+
+def test_a_failing_check_is_reported_not_raised(monkeypatch):
+    def broken(wh):
+        raise KeyError("encounters")
+    monkeypatch.setitem(F.REGISTRY, "09-core-9", F.Exercise("09-core-9", "broken", broken))
+    result = F.check("09-core-9", 5, {})
+    assert result.status == "error" and "Tell your trainer" in result.message
+    assert F.check("99-core-1", 5).status == "error"
+
+
+def test_results_are_recorded_for_progress_and_the_trainers_log(tmp_path, monkeypatch):
+    log = tmp_path / "log.jsonl"
+    monkeypatch.setenv(F.LOG_VARIABLE, str(log))
+    F.check("01-core-1", F.expected("01-core-1", None).right_answer(), None)
+    F.check("01-core-2", ..., None)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["exercise"], r["status"]) for r in lines] == [("01-core-1", "correct"),
+                                                            ("01-core-2", "not_answered")]
+    table = F.progress(step=1).set_index("exercise")
+    assert table.loc["01-core-1", "status"] == "correct"
+    assert table.loc["01-core-2", "status"] == "not answered"
+    assert set(table.tier) == set(F.TIERS)
+
+
+# --- the notebooks as handed out -----------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_untouched_exercise_notebook_runs_and_reports_not_answered(source, tmp_path):
+    from test_notebooks import OTHER, check_messages, run_notebook
+
+    nb, _ = run_notebook(EXERCISES / source.name, tmp_path,
+                         data_dir=str(tmp_path / "no_saved_region"), **OTHER)
+    messages = check_messages(nb)
+    assert len(messages) == len(X.find_exercises(nbformat.read(source, as_version=4)))
+    assert all("Not answered yet" in m for m in messages), messages

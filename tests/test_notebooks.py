@@ -1,0 +1,86 @@
+"""The step notebooks and the solutions run under papermill with other parameters.
+
+Each notebook is executed into a temporary folder with a different seed and a small
+region generated in memory (no files needed), so the parameters cell and the
+warehouse fallback are exercised too. Strict nbval on the stored outputs is run by
+the Makefile (``pytest --nbval notebooks solutions``), not here.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STEP_NOTEBOOKS = sorted((ROOT / "notebooks").glob("0[1-4]_*.ipynb"))
+SOLUTIONS = sorted((ROOT / "solutions").glob("0[1-4]_*.ipynb"))
+#: A small region of another seed: generated in memory in about a second.
+OTHER = {"residents": 4_000, "seed": 7, "years": 3}
+#: The time budget of one step notebook at the default teaching size (seconds).
+BUDGET_SECONDS = 30
+
+pytestmark = pytest.mark.slow
+
+
+def run_notebook(path: Path, out_dir: Path, **parameters) -> tuple[nbformat.NotebookNode, float]:
+    """Execute a notebook with papermill into ``out_dir``; return it and the seconds it took."""
+    import papermill as pm
+
+    out = out_dir / path.name
+    start = time.perf_counter()
+    pm.execute_notebook(str(path), str(out), parameters=parameters, cwd=str(path.parent),
+                        kernel_name="python3", progress_bar=False, log_output=False)
+    return nbformat.read(out, as_version=4), time.perf_counter() - start
+
+
+def check_messages(nb: nbformat.NotebookNode) -> list[str]:
+    """The text each check cell printed, in order."""
+    found = []
+    for cell in nb.cells:
+        if "check" in cell.get("metadata", {}).get("tags", []):
+            texts = [o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", [])
+                     if o.get("output_type") in ("execute_result", "display_data")]
+            found.append(" ".join(texts))
+    return found
+
+
+def _parameters(tmp_path: Path) -> dict:
+    return {"data_dir": str(tmp_path / "no_saved_region"), **OTHER}
+
+
+def _injected(nb) -> dict:
+    cell = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    return {k: v for k, v in OTHER.items() if f"{k} = {v}" in cell.source}
+
+
+def test_the_four_steps_and_their_solutions_exist():
+    assert [p.name for p in STEP_NOTEBOOKS] == [p.name for p in SOLUTIONS], \
+        "every step notebook needs its exercise source in solutions/ under the same name"
+    assert len(STEP_NOTEBOOKS) == 4
+
+
+@pytest.mark.parametrize("path", STEP_NOTEBOOKS + SOLUTIONS,
+                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_notebook_runs_with_other_parameters(path, tmp_path):
+    nb, _ = run_notebook(path, tmp_path, **_parameters(tmp_path))
+    assert _injected(nb) == OTHER, "papermill did not inject the parameters after a cell " \
+                                   "tagged 'parameters'"
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors
+    if path.parent.name == "solutions":
+        messages = check_messages(nb)
+        wrong = [m for m in messages if "Correct" not in m]
+        assert messages and not wrong, f"a solution is not accepted on another region: {wrong}"
+
+
+@pytest.mark.parametrize("path", STEP_NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_within_budget_at_teaching_size(path, tmp_path, teaching_dir):
+    """At the default size, reading the saved teaching region (``make data``)."""
+    if os.environ.get("PECDATA_SKIP_TIMING") == "1":
+        pytest.skip("PECDATA_SKIP_TIMING=1")
+    _, seconds = run_notebook(path, tmp_path, data_dir=str(teaching_dir))
+    assert seconds <= BUDGET_SECONDS, f"{path.name} took {seconds:.1f} s (budget " \
+                                      f"{BUDGET_SECONDS} s)"
