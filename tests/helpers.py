@@ -75,6 +75,8 @@ import numpy as np
 import pandas as pd
 
 from pecdata import schema as S
+from pecdata.generation.organisation import (ACCOUNTS, SALARY_ACCOUNT,  # noqa: F401 (re-exported)
+                                          accounts_table)
 from pecdata.warehouse import Warehouse
 
 NA = None
@@ -115,10 +117,9 @@ FTE = {(PC, "physician"): 2, (PC, "nurse"): 2, (ED, "physician"): 5, (ED, "nurse
        (IMG, "physician"): 1, (IMG, "nurse"): 2}
 #: Hours per FTE: paid, absence, training, breaks, practical.
 HOURS_PER_FTE = (2000, 280, 40, 80, 1600)
-#: Salary per FTE and year (SEK) and the salary account of each profession.
+#: Salary per FTE and year (SEK); the salary account of each profession is the generator's
+#: (SALARY_ACCOUNT, imported with its chart of accounts).
 SALARY = {"physician": 1_000_000, "nurse": 500_000, "assistant_nurse": 400_000}
-SALARY_ACCOUNT = {"physician": "5011", "nurse": "5012", "assistant_nurse": "5013",
-                  "allied_health": "5014", "medical_secretary": "5015"}
 #: Employer on-costs (account 5400) as a share of salaries.
 ON_COSTS = 0.4
 #: Costs other than salaries and on-costs in 2022 (SEK) per unit and account.
@@ -129,24 +130,6 @@ OTHER_COSTS = {
            "7600": 400_000},
     IMG: {"6100": 300_000, "6200": 1_900_000},
 }
-#: The chart of accounts (the generator's): account, name, group, patient related.
-ACCOUNTS = (
-    ("5011", "Salaries, physicians (löner läkare)", "salaries", True),
-    ("5012", "Salaries, nurses (löner sjuksköterskor)", "salaries", True),
-    ("5013", "Salaries, assistant nurses (löner undersköterskor)", "salaries", True),
-    ("5014", "Salaries, allied health professionals (löner paramedicinare)", "salaries", True),
-    ("5015", "Salaries, medical secretaries (löner medicinska sekreterare)", "salaries", True),
-    ("5400", "Employer on-costs (PO-pålägg)", "on_costs", True),
-    ("4010", "Drugs (läkemedel)", "drugs", True),
-    ("4020", "Medical supplies and implants (sjukvårdsmaterial)", "supplies", True),
-    ("6100", "Premises (lokalkostnader)", "premises", True),
-    ("6200", "Medical equipment and depreciation (medicinteknik, avskrivningar)", "equipment",
-     True),
-    ("6400", "IT services (IT-tjänster)", "it", True),
-    ("6900", "Administration and support services (administration, stödtjänster)",
-     "administration", True),
-    ("7600", "Research and education (forskning och utbildning)", "research_education", False),
-)
 
 
 def ledger_2022() -> dict[str, dict[str, float]]:
@@ -247,8 +230,7 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
         (WARD, 2022, "bed_day", 3650, "bed_days"),
         (IMG, 2022, "imaging", 10_000, "exams"),
     ])
-    by_account = {a: p for p, a in SALARY_ACCOUNT.items()}
-    t["accounts"] = _frame("accounts", [(*a, by_account.get(a[0])) for a in ACCOUNTS])
+    t["accounts"] = conform(accounts_table(), "accounts")
     t["ledger"] = _frame("ledger", [
         (unit, 2022, account, amount)
         for unit, accounts in ledger_2022().items() for account, amount in accounts.items()

@@ -4,9 +4,28 @@ from __future__ import annotations
 from pecdata import current_state as cs
 from pecdata.checks.step01 import last_year
 from pecdata.checks.expectations import Label, Number, Values
-from pecdata.feedback import exercise
+from pecdata.feedback import cached, exercise
 
 HOME_CARE = "home health care within 30 days"
+
+
+def occupancy_last_year(wh):
+    """Ward occupancy in the last year (computed once per warehouse)."""
+    return cached(wh, "occupancy:last-year",
+                  lambda: cs.ward_occupancy(wh, years=last_year(wh)))
+
+
+def ward_answer(wh, ward: str, small_ward: str, hint: str, explain: str) -> Label:
+    """The expected ward (a ``unit_id``) of a question about unused beds.
+
+    The ward with the lowest occupancy is the tempting wrong answer: unless it is
+    ``ward`` itself, naming it gets the feedback ``small_ward``.
+    """
+    occ = occupancy_last_year(wh)
+    lowest = str(occ.loc[occ["occupancy"].idxmin(), "unit_id"])
+    mistakes = {} if lowest == ward else {lowest: small_ward}
+    return Label(ward, what="unit_id", known=wh["units"]["unit_id"].astype(str).tolist(),
+                 mistakes=mistakes, hint=hint, explain=explain)
 
 
 @exercise("03-core-1", "Emergency visits per 1,000 residents")
@@ -31,16 +50,15 @@ def ed_rate(wh):
 
 @exercise("03-core-2", "The ward with the most empty beds")
 def most_empty_beds(wh):
-    occ = cs.ward_occupancy(wh, years=last_year(wh))
+    occ = occupancy_last_year(wh)
     ward = str(occ.loc[occ["empty_beds"].idxmax(), "unit_id"])
-    lowest = str(occ.loc[occ["occupancy"].idxmin(), "unit_id"])
-    mistakes = {} if lowest == ward else {lowest: (
-        "That ward has the lowest occupancy, but it is small: a low percentage of a few beds "
-        "is not many beds. The question asks for the most empty beds on an average day.")}
-    return Label(ward, what="unit_id", known=wh["units"]["unit_id"].astype(str).tolist(),
-                 mistakes=mistakes,
-                 hint="ward_occupancy(...) has a column empty_beds; look at the last year.",
-                 explain="Empty beds are staffed capacity; step 4 puts a price on them.")
+    return ward_answer(
+        wh, ward,
+        small_ward="That ward has the lowest occupancy, but it is small: a low percentage of a "
+                   "few beds is not many beds. The question asks for the most empty beds on an "
+                   "average day.",
+        hint="ward_occupancy(...) has a column empty_beds; look at the last year.",
+        explain="Empty beds are staffed capacity; step 4 puts a price on them.")
 
 
 @exercise("03-extension-1", "Change in digital contacts per 1,000")

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from pecdata.checks.step01 import last_year, person_years
-from pecdata.checks.expectations import Label, Number
+from pecdata.checks.expectations import Number
+from pecdata.checks.step03 import ward_answer
 from pecdata.feedback import cached, exercise
 
 EXAMPLE_UNIT = "PC-HAV-01"
@@ -58,18 +59,13 @@ def costliest_unused_ward(wh):
     unused = pec_last_year(wh).unused_capacity
     wards = unused[unused["unit_type"] == "ward"]
     by_ward = wards.groupby(wards["unit_id"].astype(str))["cost_sek"].sum()
-    ward = str(by_ward.idxmax())
-    from pecdata.current_state import ward_occupancy
-    occ = ward_occupancy(wh, years=last_year(wh))
-    lowest = str(occ.loc[occ["occupancy"].idxmin(), "unit_id"])
-    mistakes = {} if lowest == ward else {lowest: (
-        "That ward has the lowest occupancy, but it is small, so its unused capacity costs "
-        "little. Add up the unused capacity cost of every pool per ward.")}
-    return Label(ward, what="unit_id", known=wh["units"]["unit_id"].astype(str).tolist(),
-                 mistakes=mistakes,
-                 hint="Keep the ward pools of pec.unused_capacity and add up cost_sek per unit_id.",
-                 explain="Its empty beds are staffed: the nurses' and assistant nurses' time is "
-                         "most of the cost.")
+    return ward_answer(
+        wh, str(by_ward.idxmax()),
+        small_ward="That ward has the lowest occupancy, but it is small, so its unused capacity "
+                   "costs little. Add up the unused capacity cost of every pool per ward.",
+        hint="Keep the ward pools of pec.unused_capacity and add up cost_sek per unit_id.",
+        explain="Its empty beds are staffed: the nurses' and assistant nurses' time is most of "
+                "the cost.")
 
 
 @exercise("04-extension-2", "The mean cost of an inpatient episode")
