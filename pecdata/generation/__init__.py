@@ -16,10 +16,10 @@ import numpy as np
 
 from .. import assumptions as A
 from ..warehouse import Warehouse
-from . import activities, care, inpatient, pathways, population, resources
+from . import care, inpatient, pathways, population, resources
 from . import planted as pl
-from .organisation import (HOSPITALS, LOCAL_HOSPITAL, SHORT, accounts_table, muni_codes,
-                           units_skeleton)
+from . import codes as C
+from .organisation import LOCAL_HOSPITAL, accounts_table, muni_codes, units_skeleton
 from .findings import findings_tables, plant_data_quality
 from .tables import build_tables, conform, registry, resident_ids
 
@@ -111,11 +111,11 @@ def generate(residents: int = A.DEFAULT_TEACHING_RESIDENTS, years: int = A.DEFAU
     end_day = population.day_of(start_year + years)
     pick1, pick2 = care.dx.pick_conditions(rng["rates"], py.cond)
     cx = dict(
-        hospital_of_muni=np.array([HOSPITALS[m[4]] for m in A.DEFAULT_MUNICIPALITIES], object),
-        local_muni=codes.index(LOCAL_HOSPITAL), local_site=LOCAL_HOSPITAL, short=SHORT,
-        pcc_ids=pcc_ids, random_pcc_in_muni=reg.random_pcc, pick1=pick1, pick2=pick2,
+        local_muni=codes.index(LOCAL_HOSPITAL),
+        pcc_units=np.array([C.UNIT[u] for u in pcc_ids], np.int16),
+        random_pcc_in_muni=reg.random_pcc, pick1=pick1, pick2=pick2,
         hip_index=list(A.DEFAULT_CONDITIONS).index("hip_osteoarthritis"),
-        muni_codes=np.array(codes, object), exit_day=exit_day, pid=py.pid, end_day=end_day)
+        exit_day=exit_day, pid=py.pid, end_day=end_day)
     lam = {}
     for kind, (level, _, col) in care.KINDS.items():
         lam[kind] = care.expected_rates(py, kind, col, level, A.DEFAULT_RATES_PER_1000[kind],
@@ -137,29 +137,32 @@ def generate(residents: int = A.DEFAULT_TEACHING_RESIDENTS, years: int = A.DEFAU
                                       age_profile="inpatient_planned")
     lam_hhc = care.expected_rates(py, "home_health_patients", 4, "home_health_care",
                                   A.DEFAULT_RATES_PER_1000["home_health_patients"])
+    py.forget()
     tick("rates")
     r = rng["visits"]
     vis = [care.visits(r, py, k, lam[k], cx) for k in care.KINDS if k != "emergency"]
     (ed_rows, ed_days), direct = care.acute_sequence(r, py, lam["emergency"], lam_direct)
     ed = care.visits(r, py, "emergency", None, cx, rows=ed_rows, day=ed_days)
+    del lam, lam_direct, ed_rows, ed_days
     tick("visits")
     ep, truth = _inpatient(rng["inpatient"], py, ed, direct, lam_planned, cx, plan, people,
                            exit_day, frail, ed_members)
+    del direct, lam_planned
     plan.truth.update(truth)
     tick("inpatient")
     events, extra = pathways.build(rng["pathways"], ep, ed, py, cx, plan)
     tick("pathways")
-    to_home_care = ep.dest == "home_with_home_care"
+    to_home_care = ep.dest == C.DEST["home_with_home_care"]
     hhc = care.home_health_care(rng["home_care"], py, lam_hhc, cx, ep.c.row[to_home_care],
                                 ep.c.end[to_home_care])
     tick("home_care")
     resident_id = resident_ids(rng["plan"], len(people))
-    wh_tables = build_tables(rng["activities"], people, py, reg, units, vis, ed, ep, extra, hhc,
-                             events, start_year, years, end_day, activities, resident_id)
+    contacts = dict(visits=vis, ed=ed, episodes=ep, extra=extra, home_care=hhc)
+    del vis, ed, ep, extra, hhc, lam_hhc, to_home_care
+    wh_tables, used = build_tables(rng["activities"], people, py, reg, units, contacts, events,
+                                   start_year, years, end_day, resident_id, plan)
     tick("activities")
     res_rng = rng["resources"]
-    used = resources.used_quantities(wh_tables["activities"],
-                                     wh_tables["encounters"]["year"].to_numpy())
     units, cap = resources.size_units(res_rng, units, used, start_year, plan)
     staff = resources.staffing(res_rng, units, used, cap, plan)
     ledger = resources.ledger(res_rng, units, used, cap, staff)
@@ -184,7 +187,7 @@ def _inpatient(rng, py, ed, direct, lam_planned, cx, plan, people, exit_day, fra
     p_adm = ip.admission_probability(py, ed.row, A.ED_ADMISSION_SHARE)
     p_adm = np.where(ed_members[ed.row], 0.08, p_adm)
     adm = np.flatnonzero(rng.random(len(ed)) < p_adm)
-    site = np.array([u.split("-")[0] for u in ed.unit[adm]], dtype=object)
+    site = C.SITE_OF_UNIT[ed.unit[adm]]
     from_ed = ip._new(rng, py, ed.row[adm], ed.end[adm], True, cx, "inpatient", ed=adm, site=site)
     ed.diagnosis[adm] = from_ed.c.diagnosis
     parts = [from_ed] + ip.direct_and_planned(rng, py, *direct, lam_planned, cx)
@@ -208,7 +211,7 @@ def _inpatient(rng, py, ed, direct, lam_planned, cx, plan, people, exit_day, fra
     if plan.on("home_team_pilot"):
         treated = (py.muni[ep.c.row] == plan.pilot_muni) & (py.age[ep.c.row] >= pl.PILOT_MIN_AGE)
         post = ep.c.start >= plan.pilot_start_day * ip.DAY
-        at_risk = treated & post & ep.acute & (ep.dest != "deceased")
+        at_risk = treated & post & ep.acute & (ep.dest != C.DECEASED)
         removed = at_risk & (rng.random(len(at_risk)) < -pl.PILOT_EFFECT)
         truth["pilot_removed"] = int(removed.sum())
         truth["pilot_at_risk"] = int(at_risk.sum())

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..schema import MEASURES, RESOURCES
+from ..schema import MEASURES, PROFESSIONS, RESOURCES
+from . import codes as C
 from . import diagnoses as dx
 
 RESOURCE_CODE = {r: i for i, r in enumerate(RESOURCES)}
@@ -70,53 +71,71 @@ def _amount(rng, n, mean, sd, resource):
         q = np.full(n, float(mean))
     else:
         q = rng.lognormal(np.log(mean) - sd**2 / 2, sd, n)
-    if resource in ("imaging", "laboratory"):
-        q = np.maximum(1, np.round(q))
-    elif resource in ("drugs", "supplies"):
-        q = np.round(q, 2)
-    else:
-        q = np.maximum(1, np.round(q))
+    if resource in ("drugs", "supplies"):
+        np.round(q, 2, out=q)
+    else:                               # whole minutes, exams, tests: at least one
+        np.round(q, out=q)
+        np.maximum(q, 1, out=q)
     return q
 
 
-def recipe_key(kind: np.ndarray, profession: np.ndarray) -> np.ndarray:
-    key = kind.astype(object).copy()
-    dig = kind == "digital"
-    key[dig] = np.where(profession[dig] == "physician", "digital_physician", "digital_nurse")
-    hhc = kind == "home_health_care"
-    key[hhc] = np.char.add("home_health_", profession[hhc].astype(str)).astype(object)
-    return key
+def _recipe_table() -> np.ndarray:
+    """(kind code, profession code) -> index into RECIPES (-1: none, e.g. inpatient)."""
+    names = list(RECIPES)
+    out = np.full((len(C.KIND_NAMES), len(PROFESSIONS)), -1, np.int8)
+    for k, kind in enumerate(C.KIND_NAMES):
+        for j, prof in enumerate(PROFESSIONS):
+            key = kind
+            if kind == "digital":
+                key = "digital_physician" if prof == "physician" else "digital_nurse"
+            elif kind == "home_health_care":
+                key = f"home_health_{prof}"
+            out[k, j] = names.index(key) if key in RECIPES else -1
+    return out
 
 
-def build(rng, kind, profession, unit, diagnosis, los, img_unit, surg_unit, lab_unit):
+RECIPE_OF = _recipe_table()
+_SURGICAL_MINUTES = dx.dx_lookup(dx.SURGICAL_CODES, 0.0).astype(float)
+_USUALLY_OPERATED = np.isin(np.array(dx.DX_NAMES), ["S72.0", "M16.1", "M17.1"])
+_IMPLANT_SEK = dx.dx_lookup(IMPLANTS, 0.0).astype(float)
+_MEASURE_OF = np.array([MEASURES.index(MEASURE.get(r, "minutes")) for r in RESOURCES], np.int8)
+
+
+def _positions_by_recipe(kind: np.ndarray, profession: np.ndarray) -> list[np.ndarray]:
+    """For each recipe, the positions of its encounters in increasing order."""
+    key = RECIPE_OF[kind, profession]
+    order = np.argsort(key, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(key + 1, minlength=len(RECIPES) + 1))]
+    return [order[bounds[r + 1]:bounds[r + 2]] for r in range(len(RECIPES))]
+
+
+def build(rng, kind, profession, unit, diagnosis, los, img_unit, surg_unit, lab_unit,
+          year_code, n_units, n_years, duplicated=None):
     """Activity rows for all encounters (arrays indexed by encounter position).
 
-    Units are integer codes: ``unit`` is the encounter's own unit, ``img_unit`` and
-    ``surg_unit`` the radiology department and surgical centre that serve it and
-    ``lab_unit`` the laboratory.
+    Everything is an integer code: ``kind``, ``profession`` and ``diagnosis`` (see
+    :mod:`.codes`), ``unit`` the encounter's own unit, ``img_unit`` and ``surg_unit``
+    the radiology department and surgical centre that serve it, ``lab_unit`` the
+    laboratory and ``year_code`` the year of the encounter (0 = first year). Returns
+    arrays ``encounter`` (position + 1, int64), ``unit``, ``resource``, ``quantity``
+    and ``measure`` (codes into ``schema.RESOURCES`` and ``schema.MEASURES``), and
+    ``used``: the quantity per (unit, year, resource), shape
+    ``(n_units, n_years, len(RESOURCES))``.
+
+    ``duplicated`` (positions, for the planted duplicate load) adds copies of those
+    encounters' activity rows at the end, with encounter ``len(kind) + 1 + i`` for the
+    i-th position; the copies are not counted in ``used``.
     """
-    enc, units, res, qty = [], [], [], []
+    parts = []          # (encounter positions, where, resource code, quantities)
 
     def emit(idx, where, resource, q):
-        enc.append(idx)
-        res.append(np.full(len(idx), RESOURCE_CODE[resource], dtype=np.int8))
-        qty.append(q)
-        if where == "own":
-            units.append(unit[idx])
-        elif where == "img":
-            units.append(img_unit[idx])
-        elif where == "lab":
-            units.append(np.full(len(idx), lab_unit, dtype=unit.dtype))
-        else:
-            units.append(surg_unit[idx])
+        parts.append((idx, where, RESOURCE_CODE[resource], q))
 
-    key = recipe_key(kind, profession)
-    for name, lines in RECIPES.items():
-        idx = np.flatnonzero(key == name)
+    for idx, (name, lines) in zip(_positions_by_recipe(kind, profession), RECIPES.items()):
         for resource, p, mean, sd, where in lines:
             use = idx if p >= 1 else idx[rng.random(len(idx)) < p]
             emit(use, where, resource, _amount(rng, len(use), mean, sd, resource))
-    ip = np.flatnonzero(kind == "inpatient")
+    ip = np.flatnonzero(kind == C.KIND["inpatient"])
     days = np.maximum(los[ip], 1).astype(float)
     emit(ip, "own", "bed_day", days)
     for resource, p, mean, sd in INPATIENT_PER_DAY:
@@ -129,22 +148,71 @@ def build(rng, kind, profession, unit, diagnosis, los, img_unit, surg_unit, lab_
         use = ip[rng.random(len(ip)) < p]
         emit(use, where, resource, _amount(rng, len(use), mean, sd, resource))
     # operations during inpatient stays, at the surgical centre
-    dx_ip = diagnosis[ip].astype(str)
-    minutes = np.vectorize(lambda c: dx.SURGICAL_CODES.get(c, 0), otypes=[float])(dx_ip)
+    dx_ip = diagnosis[ip]
+    minutes = _SURGICAL_MINUTES[dx_ip]
     operated = minutes > 0
     # acute surgical diagnoses are not always operated (E)
-    operated &= rng.random(len(ip)) < np.where(np.isin(dx_ip, ["S72.0", "M16.1", "M17.1"]),
-                                               0.95, 0.6)
+    operated &= rng.random(len(ip)) < np.where(_USUALLY_OPERATED[dx_ip], 0.95, 0.6)
     op = ip[operated]
     tmin = np.maximum(15, np.round(minutes[operated] * rng.lognormal(-0.045, 0.3, len(op))))
     emit(op, "sc", "theatre", tmin)
     emit(op, "sc", "physician", np.round(tmin * 2.2))   # surgeon, assistant, anaesthetist
     emit(op, "sc", "nurse", np.round(tmin * 2.0))       # theatre and anaesthesia nurses
-    implant = np.vectorize(lambda c: IMPLANTS.get(c, 0.0), otypes=[float])(dx_ip[operated])
+    implant = _IMPLANT_SEK[dx_ip[operated]]
     has = implant > 0
     emit(op[has], "sc", "supplies", np.round(implant[has] * rng.lognormal(0, .15, has.sum()), 2))
-    res = np.concatenate(res)
-    measure_of = np.array([MEASURES.index(MEASURE.get(r, "minutes")) for r in RESOURCES],
-                          dtype=np.int8)
-    return dict(encounter=np.concatenate(enc), unit=np.concatenate(units), resource=res,
-                quantity=np.concatenate(qty).astype(float), measure=measure_of[res])
+    # the cell (unit, year) each part's rows are counted in, per encounter
+    cells = {w: u.astype(np.int16) * n_years + year_code for w, u in
+             (("own", unit), ("img", img_unit), ("sc", surg_unit))}
+    cells["lab"] = lab_unit * n_years + year_code
+    units = {"own": unit, "img": img_unit, "sc": surg_unit}
+    copy_of = np.full(len(kind), -1, np.int64)
+    if duplicated is not None and len(duplicated):
+        copy_of[duplicated] = len(kind) + 1 + np.arange(len(duplicated))
+    out = _assemble(parts, units, lab_unit, cells, n_units * n_years, copy_of)
+    shape = (len(RESOURCES), n_units, n_years)
+    out["used"] = out["used"].reshape(shape).transpose(1, 2, 0)
+    return out
+
+
+def _assemble(parts, units, lab_unit, cells, n_cells, copy_of) -> dict:
+    """One array per column, filled part by part (each part is freed once copied), the
+    quantity used per unit and year (cell) and resource, and the duplicated rows."""
+    if copy_of.max(initial=-1) > 0:
+        is_copy = (copy_of > 0).view(np.int8)
+        copied = [np.flatnonzero(is_copy[p[0]]) for p in parts]
+    else:
+        copied = [np.zeros(0, np.int64)] * len(parts)
+    n = sum(len(p[0]) for p in parts)
+    n_all = n + sum(len(k) for k in copied)
+    out = dict(encounter=np.empty(n_all, np.int64), unit=np.empty(n_all, units["own"].dtype),
+               resource=np.empty(n_all, np.int8), quantity=np.empty(n_all, np.float64))
+    used = np.zeros((len(RESOURCES), n_cells))
+    at, at_copy = 0, n
+    parts.reverse()
+    copied.reverse()
+    while parts:
+        idx, where, res, q = parts.pop()
+        sl = slice(at, at + len(idx))
+        np.add(idx, 1, out=out["encounter"][sl])
+        u = out["unit"][sl]
+        if where == "lab":
+            u[:] = lab_unit
+        else:
+            np.take(units[where], idx, out=u)
+        out["resource"][sl] = res
+        out["quantity"][sl] = q
+        cell = cells[where][idx]
+        used[res] += np.bincount(cell, weights=out["quantity"][sl], minlength=n_cells)
+        k = copied.pop()
+        if len(k):
+            cs = slice(at_copy, at_copy + len(k))
+            out["encounter"][cs] = copy_of[idx[k]]
+            out["unit"][cs] = u[k]
+            out["resource"][cs] = res
+            out["quantity"][cs] = out["quantity"][sl][k]
+            at_copy = cs.stop
+        at = sl.stop
+    out["measure"] = _MEASURE_OF[out["resource"]]
+    out["used"] = used
+    return out

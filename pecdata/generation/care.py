@@ -11,11 +11,12 @@ other factors only decide *who* has the contacts. Counts are Poisson draws.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import assumptions as A
+from . import codes as C
 from . import diagnoses as dx
 from .population import People, day_of, exposure
 
@@ -56,9 +57,20 @@ class PersonYears:
     dies: np.ndarray         # dies during this exposure
     muni: np.ndarray
     pcc: np.ndarray          # index into the list of primary care centres
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self):
         return len(self.pid)
+
+    def forget(self) -> None:
+        """Free the arrays kept by :meth:`memo`."""
+        self._memo.clear()
+
+    def memo(self, name: str, compute):
+        """``compute()`` once per name (arrays reused by every kind of contact)."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]
 
     @property
     def years(self) -> np.ndarray:
@@ -101,25 +113,51 @@ def expected_rates(py: PersonYears, kind: str, col: int, level: str, target_per_
     from ..schema import CONDITIONS
     beta = np.array([A.DEFAULT_CONDITION_EFFECTS[c][col] for c in CONDITIONS])
     sd = A.DEFAULT_FRAILTY_SD[level]
-    rel = (np.asarray(A.DEFAULT_AGE_PROFILES[age_profile or kind])[py.band()]
-           * np.exp(py.cond @ beta) * np.exp(sd * py.g - sd**2 / 2)
-           * np.where(py.dies, A.END_OF_LIFE_MULTIPLIER.get(level, 1.0), 1.0)
-           * py.years)
-    first_year = py.t == 0
-    goal = target_per_1000 / 1000 * py.years[first_year].sum()
+    years = py.memo("years", lambda: py.years)
+    band = py.memo("band", py.band)
+    effect = py.memo(f"condition_effect_{col}",
+                     lambda: np.exp(py.memo("cond_float", lambda: py.cond.astype(np.float64))
+                                    @ beta))
+    frailty = py.memo(f"frailty_{sd}", lambda: np.exp(sd * py.g - sd**2 / 2))
+    first_year = py.memo("first_year", lambda: py.t == 0)
+    rel = np.asarray(A.DEFAULT_AGE_PROFILES[age_profile or kind])[band]
+    rel *= effect
+    rel *= frailty
+    eol = A.END_OF_LIFE_MULTIPLIER.get(level, 1.0)
+    if eol != 1.0:
+        rel *= np.where(py.dies, eol, 1.0)
+    rel *= years
+    years0 = years[first_year]
+    goal = target_per_1000 / 1000 * years0.sum()
+    growth = np.array([(1 + trend) ** t for t in range(int(py.t.max(initial=0)) + 1)])[py.t] \
+        if trend else 1.0
     if ceiling is None:
-        return goal / rel[first_year].sum() * rel * (1 + trend) ** py.t
-    per_year = rel / np.maximum(py.years, 1 / 365)
-    lo, hi = 0.0, 100 * goal / rel[first_year].sum()
-    for _ in range(60):
-        k = (lo + hi) / 2
-        r = k * per_year[first_year]
-        if (r / (1 + r / ceiling) * py.years[first_year]).sum() < goal:
-            lo = k
-        else:
-            hi = k
-    r = lo * per_year * (1 + trend) ** py.t
-    return r / (1 + r / ceiling) * py.years
+        return goal / rel[first_year].sum() * rel * growth
+    per_year = rel / py.memo("min_years", lambda: np.maximum(years, 1 / 365))
+    k = _solve_capped_level(per_year[first_year], years0, ceiling, goal)
+    r = k * per_year * growth
+    return r / (1 + r / ceiling) * years
+
+
+def _solve_capped_level(per_year: np.ndarray, years: np.ndarray, ceiling: float,
+                        goal: float) -> float:
+    """The level ``k`` at which ``sum(k p / (1 + k p / ceiling) * years) == goal``.
+
+    Newton's method from the uncapped level: the sum is increasing and concave in
+    ``k``, so the steps approach the root from below without overshooting; a dozen
+    steps reach machine precision (a 60-step bisection gave the same level).
+    """
+    py_ = per_year * years
+    k = goal / py_.sum()
+    for _ in range(100):
+        d = 1 + k * per_year / ceiling
+        f = (k * py_ / d).sum() - goal
+        step = -f / (py_ / (d * d)).sum()
+        k_new = k + step
+        if not np.isfinite(k_new) or abs(step) <= 1e-15 * k:
+            break
+        k = k_new
+    return k
 
 
 def random_days(rng, first: np.ndarray, last: np.ndarray, weekdays: bool) -> np.ndarray:
@@ -166,16 +204,19 @@ def time_of_day(rng, n: int, pattern: str) -> np.ndarray:
 
 @dataclass
 class Contacts:
-    """Encounters under construction (arrays of equal length, times in seconds)."""
+    """Encounters under construction (arrays of equal length, times in seconds).
+
+    Text values are integer codes (see :mod:`.codes`); the level of care follows
+    from the kind (``codes.LEVEL_OF_KIND``).
+    """
 
     row: np.ndarray          # person-year row
-    kind: np.ndarray         # object: kind of contact
+    kind: np.ndarray         # int8: index into codes.KIND_NAMES
     start: np.ndarray        # seconds since 1970
     end: np.ndarray
-    diagnosis: np.ndarray    # object
-    unit: np.ndarray         # object: unit_id
-    profession: np.ndarray   # object
-    level: np.ndarray        # object
+    diagnosis: np.ndarray    # int16: index into diagnoses.DX_NAMES
+    unit: np.ndarray         # int16: index into codes.UNIT_IDS
+    profession: np.ndarray   # int8: index into schema.PROFESSIONS
 
     def __len__(self):
         return len(self.row)
@@ -184,6 +225,18 @@ class Contacts:
     def concat(parts: list["Contacts"]) -> "Contacts":
         return Contacts(*(np.concatenate([getattr(p, f) for p in parts])
                           for f in Contacts.__dataclass_fields__))
+
+    def take(self, m) -> "Contacts":
+        return Contacts(*(getattr(self, f)[m] for f in Contacts.__dataclass_fields__))
+
+    @staticmethod
+    def of(rows, kind: str, start, end, diagnosis, unit, profession) -> "Contacts":
+        """Contacts of one kind; ``unit`` and ``profession`` may be one code for all."""
+        n = len(rows)
+        return Contacts(rows, np.full(n, C.KIND[kind], np.int8), start, end,
+                        np.asarray(diagnosis, np.int16),
+                        np.broadcast_to(np.asarray(unit, np.int16), (n,)).copy(),
+                        np.broadcast_to(np.asarray(profession, np.int8), (n,)).copy())
 
 
 def draw_counts(rng, lam: np.ndarray) -> np.ndarray:
@@ -222,44 +275,42 @@ def visits(rng, py: PersonYears, kind: str, lam: np.ndarray, ctx: dict,
     pattern = "office" if kind in OFFICE_HOURS else ("ed" if kind == "emergency" else "any")
     start = day * SECONDS_PER_DAY + time_of_day(rng, n, pattern)
     linked = np.where(rng.random(n) < 0.7, ctx["pick1"][rows], ctx["pick2"][rows])
-    prof = np.full(n, profession, dtype=object)
+    prof = np.full(n, C.PROF[profession], np.int8)
     if level == "outpatient":
         spec, code = dx.outpatient(rng, linked)
-        site = ctx["hospital_of_muni"][py.muni[rows]]
-        local = (py.muni[rows] == ctx["local_muni"]) & np.isin(spec, ["internal_medicine",
-                                                                       "orthopaedics"])
-        site = np.where(local & (rng.random(n) < 0.5), ctx["local_site"], site)
-        unit = np.char.add(np.char.add(site.astype(str), "-O-"),
-                           np.vectorize(ctx["short"].get, otypes=[object])(spec).astype(str))
-        unit = unit.astype(object)
+        site = C.HOSPITAL_OF_MUNI[py.muni[rows]]
+        local = (py.muni[rows] == ctx["local_muni"]) & np.isin(
+            spec, [C.SPEC["internal_medicine"], C.SPEC["orthopaedics"]])
+        site = np.where(local & (rng.random(n) < 0.5), C.LOCAL_SITE, site)
+        unit = C.CLINIC[site, spec]
         minutes = rng.lognormal(np.log(DURATION_MIN["outpatient"]), 0.3, n)
     elif level == "emergency":
         code = dx.assign(rng, "emergency", linked)
-        site = ctx["hospital_of_muni"][py.muni[rows]]
+        site = C.HOSPITAL_OF_MUNI[py.muni[rows]]
         other = rng.random(n) < 0.05
-        site = np.where(other, np.where(site == "HAV", "VAL", "HAV"), site)
-        unit = np.char.add(site.astype(str), "-ED").astype(object)
+        hav, val = C.SITE["HAV"], C.SITE["VAL"]
+        site = np.where(other, np.where(site == hav, val, hav), site)
+        unit = C.ED_UNIT[site]
         minutes = rng.lognormal(np.log(A.ED_MEDIAN_MINUTES), 0.5, n)
     elif level == "day_surgery":
         code = dx.assign(rng, "day_surgery", linked)
-        site = ctx["hospital_of_muni"][py.muni[rows]]
-        unit = np.where(site == "HAV", "HAV-SC", "FAL-SC").astype(object)
+        site = C.HOSPITAL_OF_MUNI[py.muni[rows]]
+        unit = np.where(site == C.SITE["HAV"], C.UNIT["HAV-SC"], C.UNIT["FAL-SC"])
         minutes = rng.lognormal(np.log(DURATION_MIN["day_surgery"]), 0.3, n)
     elif level == "digital":
         code = dx.assign(rng, "digital", linked)
-        unit = np.full(n, "REG-DIG", dtype=object)
-        prof = np.where(rng.random(n) < 0.67, "physician", "nurse").astype(object)  # [S19]
+        unit = C.UNIT["REG-DIG"]
+        prof = np.where(rng.random(n) < 0.67, C.PROF["physician"], C.PROF["nurse"])  # [S19]
         minutes = rng.lognormal(np.log(DURATION_MIN["digital"]), 0.4, n)
     else:  # primary care centre visits: mostly the listed centre
         code = dx.assign(rng, "primary_care", linked)
         pcc = py.pcc[rows].copy()
         elsewhere = rng.random(n) < 0.05
         pcc[elsewhere] = ctx["random_pcc_in_muni"](rng, py.muni[rows][elsewhere])
-        unit = ctx["pcc_ids"][pcc]
+        unit = ctx["pcc_units"][pcc]
         minutes = rng.lognormal(np.log(DURATION_MIN["primary_care"]), 0.35, n)
     end = start + (minutes * 60).astype(np.int64)
-    return Contacts(rows, np.full(n, kind, dtype=object), start, end, code, unit, prof,
-                    np.full(n, level, dtype=object))
+    return Contacts.of(rows, kind, start, end, code, unit, prof)
 
 
 def home_health_care(rng, py: PersonYears, lam_patients: np.ndarray, ctx: dict,
@@ -298,11 +349,11 @@ def home_health_care(rng, py: PersonYears, lam_patients: np.ndarray, ctx: dict,
                    ).astype(np.int64)
     linked = np.where(rng.random(n) < 0.7, ctx["pick1"][rows], ctx["pick2"][rows])
     code = dx.assign(rng, "home_health_care", linked)
-    prof = np.where(rng.random(n) < 0.65, "nurse",
-                    np.where(rng.random(n) < 0.7, "assistant_nurse", "allied_health"))
-    unit = np.char.add("HHC-", ctx["muni_codes"][py.muni[rows]].astype(str)).astype(object)
-    return Contacts(rows, np.full(n, "home_health_care", dtype=object), start, end, code,
-                    unit, prof.astype(object), np.full(n, "home_health_care", dtype=object))
+    prof = np.where(rng.random(n) < 0.65, C.PROF["nurse"],
+                    np.where(rng.random(n) < 0.7, C.PROF["assistant_nurse"],
+                             C.PROF["allied_health"]))
+    unit = C.HHC_UNIT[py.muni[rows]]
+    return Contacts.of(rows, "home_health_care", start, end, code, unit, prof)
 
 
 def first_day_of_years(start_year: int, years: int) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..schema import CONDITIONS
+from ..schema import CONDITIONS, SPECIALTIES
 
 #: Code used when an encounter at a level of care is about a chronic condition.
 LINKED_CODES = {
@@ -94,19 +94,60 @@ SURGICAL_CODES = {"S72.0": 95, "M16.1": 110, "M17.1": 105, "K80.2": 80, "K35.8":
                   "C50.9": 100, "N40.9": 60}
 
 
+#: The vocabulary of main diagnoses: encounters carry an index into it (int16).
+DX_NAMES = tuple(sorted({c for codes in LINKED_CODES.values() for c in codes}
+                        | {c for pool in POOLS.values() for c, _ in pool}
+                        | {c for pool in OUTPATIENT_POOLS.values() for c, _ in pool}
+                        | set(SURGICAL_CODES)))
+DX = {c: i for i, c in enumerate(DX_NAMES)}
+_SPECIALTY = {s: i for i, s in enumerate(SPECIALTIES)}
+
+
+def dx_prefix(*prefixes: str) -> np.ndarray:
+    """Boolean per diagnosis code of :data:`DX_NAMES`: does it start with one of ``prefixes``?"""
+    return np.array([c.startswith(prefixes) for c in DX_NAMES], bool)
+
+
+def dx_lookup(mapping: dict, default=0.0) -> np.ndarray:
+    """Per diagnosis code of :data:`DX_NAMES`: ``mapping.get(code, default)``."""
+    return np.array([mapping.get(c, default) for c in DX_NAMES])
+
+
+def _ward_of_code() -> np.ndarray:
+    spec = np.full(len(DX_NAMES), _SPECIALTY["internal_medicine"], np.int8)
+    for i, c in enumerate(DX_NAMES):
+        for prefix, s in WARD_BY_CODE:
+            if c.startswith(prefix):
+                spec[i] = _SPECIALTY[s]
+                break
+    return spec
+
+
+WARD_OF_CODE = _ward_of_code()
+_MEDICAL = np.isin(np.arange(len(SPECIALTIES)), [_SPECIALTY[s] for s in (
+    "internal_medicine", "cardiology", "infectious_diseases")])
+_LINKED = np.array([[DX[LINKED_CODES[c][col]] for c in CONDITIONS] for col in range(4)],
+                   np.int16)
+
+
 def pick_conditions(rng, cond: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For each person-year, two of the person's conditions (index, -1 if none), by weight."""
     w = np.array([LINK_WEIGHT[c] for c in CONDITIONS])
     race = np.where(cond, rng.exponential(size=cond.shape) / w, np.inf)
-    order = np.argsort(race, axis=1)[:, :2]
-    first = np.where(np.isfinite(np.take_along_axis(race, order[:, :1], 1))[:, 0], order[:, 0], -1)
-    second = np.where(np.isfinite(np.take_along_axis(race, order[:, 1:2], 1))[:, 0],
-                      order[:, 1], first)
+    rows = np.arange(len(race))
+    o1 = np.argmin(race, axis=1)
+    r1 = race[rows, o1]
+    race[rows, o1] = np.inf
+    o2 = np.argmin(race, axis=1)
+    r2 = race[rows, o2]
+    first = np.where(np.isfinite(r1), o1, -1)
+    second = np.where(np.isfinite(r2), o2, first)
     return first, second
 
 
 def draw_from_pool(rng, pool, n: int) -> np.ndarray:
-    codes = np.array([c for c, _ in pool], dtype=object)
+    """``n`` diagnosis codes (int16 indices into :data:`DX_NAMES`) drawn from a weighted pool."""
+    codes = np.array([DX[c] for c, _ in pool], np.int16)
     w = np.array([x for _, x in pool], float)
     return codes[rng.choice(len(codes), n, p=w / w.sum())]
 
@@ -116,39 +157,32 @@ def assign(rng, level: str, linked: np.ndarray, pool_name: str | None = None) ->
     n = len(linked)
     use_link = (linked >= 0) & (rng.random(n) < LINK_PROBABILITY[level])
     out = draw_from_pool(rng, POOLS[pool_name or level], n)
-    col = LEVEL_COLUMN[level]
-    table = np.array([LINKED_CODES[c][col] for c in CONDITIONS], dtype=object)
-    out[use_link] = table[linked[use_link]]
+    out[use_link] = _LINKED[LEVEL_COLUMN[level]][linked[use_link]]
     return out
 
 
 def ward_specialty(codes: np.ndarray, age: np.ndarray, rng) -> np.ndarray:
-    """Ward specialty for inpatient main diagnoses; older medical patients often go to geriatrics."""
-    spec = np.full(len(codes), "internal_medicine", dtype=object)
-    codes_s = codes.astype(str)
-    done = np.zeros(len(codes), bool)
-    for prefix, s in WARD_BY_CODE:
-        m = ~done & np.char.startswith(codes_s, prefix)
-        spec[m] = s
-        done |= m
-    medical = np.isin(spec, ["internal_medicine", "cardiology", "infectious_diseases"])
-    spec[medical & (age >= 80) & (rng.random(len(codes)) < 0.4)] = "geriatrics"
+    """Ward specialty (index into ``SPECIALTIES``) for inpatient main diagnoses; older medical
+    patients often go to geriatrics."""
+    spec = WARD_OF_CODE[codes]
+    medical = _MEDICAL[spec]
+    spec[medical & (age >= 80) & (rng.random(len(codes)) < 0.4)] = _SPECIALTY["geriatrics"]
     return spec
 
 
 def outpatient(rng, linked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Specialty and code of specialist outpatient visits."""
+    """Specialty (index into ``SPECIALTIES``) and code of specialist outpatient visits."""
     n = len(linked)
     use_link = (linked >= 0) & (rng.random(n) < LINK_PROBABILITY["outpatient"])
-    specs = np.array(list(OUTPATIENT_SPECIALTY_SHARES), dtype=object)
+    specs = np.array([_SPECIALTY[s] for s in OUTPATIENT_SPECIALTY_SHARES], np.int8)
     p = np.array(list(OUTPATIENT_SPECIALTY_SHARES.values()))
     spec = specs[rng.choice(len(specs), n, p=p / p.sum())]
-    code = np.empty(n, dtype=object)
-    for s in specs:
+    code = np.empty(n, np.int16)
+    for s, name in zip(specs, OUTPATIENT_SPECIALTY_SHARES):
         m = spec == s
-        code[m] = draw_from_pool(rng, OUTPATIENT_POOLS[s], int(m.sum()))
-    cond_spec = np.array([CONDITION_SPECIALTY[c] for c in CONDITIONS], dtype=object)
-    cond_code = np.array([LINKED_CODES[c][1] for c in CONDITIONS], dtype=object)
+        code[m] = draw_from_pool(rng, OUTPATIENT_POOLS[name], int(m.sum()))
+    cond_spec = np.array([_SPECIALTY[CONDITION_SPECIALTY[c]] for c in CONDITIONS], np.int8)
+    cond_code = _LINKED[1]
     spec[use_link] = cond_spec[linked[use_link]]
     code[use_link] = cond_code[linked[use_link]]
     return spec, code

@@ -13,21 +13,12 @@ from . import planted as pl
 
 
 def plant_data_quality(rng, t: dict, plan) -> None:
-    """A month loaded twice at one centre; blank main diagnoses at one ED in the last year."""
-    enc, act = t["encounters"], t["activities"]
-    if plan.on("duplicate_load"):
-        y, m = plan.duplicate_month
-        sel = ((enc.unit_id == plan.duplicate_unit) & (enc.start_time.dt.year == y)
-               & (enc.start_time.dt.month == m)).to_numpy()
-        dup = enc[sel].copy()
-        new_ids = int(enc.encounter_id.max()) + 1 + np.arange(len(dup))
-        mapping = pd.Series(new_ids, index=dup.encounter_id.to_numpy())
-        dup["encounter_id"] = new_ids
-        dup_act = act[act.encounter_id.isin(mapping.index)].copy()
-        dup_act["encounter_id"] = mapping.reindex(dup_act.encounter_id).to_numpy()
-        t["encounters"] = enc = pd.concat([enc, dup], ignore_index=True)
-        t["activities"] = pd.concat([act, dup_act], ignore_index=True)
-        plan.truth["duplicates"] = len(dup)
+    """Blank main diagnoses at one ED in the last year.
+
+    (The other data-quality finding, one centre's month loaded twice, is written while
+    the tables are built: see ``encounters._duplicate_load``.)
+    """
+    enc = t["encounters"]
     if plan.on("missing_diagnoses"):
         sel = np.flatnonzero(((enc.unit_id == plan.missing_dx_unit)
                               & (enc.year == plan.missing_dx_year)).to_numpy())

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .. import assumptions as A
+from ..schema import SPECIALTIES
+from . import codes as C
 from . import diagnoses as dx
 from .care import SECONDS_PER_DAY, Contacts, PersonYears, draw_counts, random_days, time_of_day
 
@@ -28,6 +30,7 @@ LOS_FACTOR = {"internal_medicine": 1.0, "cardiology": 0.75, "geriatrics": 1.45,
 DESTINATIONS = ("home", "home_with_home_care", "nursing_home", "other_hospital")
 DESTINATION_SHARES = {0: (0.95, 0.02, 0.0, 0.03), 1: (0.80, 0.14, 0.02, 0.04),
                       2: (0.58, 0.30, 0.08, 0.04)}
+_LOS_FACTOR = np.array([LOS_FACTOR.get(s, np.nan) for s in SPECIALTIES])
 READMISSION_MEAN_GAP_DAYS = 16.0
 FRAIL_P = 0.45   # readmission probability of the planted frail cohort (see planted.py)
 
@@ -37,14 +40,14 @@ class Episodes:
     c: Contacts
     acute: np.ndarray
     los: np.ndarray
-    dest: np.ndarray        # object
+    dest: np.ndarray        # int8: index into schema.DISCHARGE_DESTINATIONS, -1 for none
     ed: np.ndarray          # index of the ED visit that led to it, -1 if none
-    spec: np.ndarray        # object: ward specialty
+    spec: np.ndarray        # int8: ward specialty, index into schema.SPECIALTIES
     readmission: np.ndarray  # bool, generated as a readmission
 
     def take(self, m) -> "Episodes":
-        c = Contacts(*(getattr(self.c, f)[m] for f in Contacts.__dataclass_fields__))
-        return Episodes(c, self.acute[m], self.los[m], self.dest[m], self.ed[m], self.spec[m],
+        return Episodes(self.c.take(m), self.acute[m], self.los[m], self.dest[m], self.ed[m],
+                        self.spec[m],
                         self.readmission[m])
 
     @staticmethod
@@ -73,27 +76,24 @@ def _new(rng, py, rows, start, acute, ctx, pool, ed=None, site=None) -> Episodes
     if pool == "planned":
         code = dx.draw_from_pool(rng, dx.POOLS["planned"], n)
         hip = linked == ctx["hip_index"]
-        code[hip & (rng.random(n) < 0.6)] = "M16.1"
+        code[hip & (rng.random(n) < 0.6)] = dx.DX["M16.1"]
     else:
         code = dx.assign(rng, "inpatient", linked)
     spec = dx.ward_specialty(code, py.age[rows], rng)
     if site is None:
-        site = ctx["hospital_of_muni"][py.muni[rows]]
-    local = ((py.muni[rows] == ctx["local_muni"]) & (spec == "geriatrics")
+        site = C.HOSPITAL_OF_MUNI[py.muni[rows]]
+    local = ((py.muni[rows] == ctx["local_muni"]) & (spec == C.SPEC["geriatrics"])
              & (rng.random(n) < 0.6) & (ed is None))
-    site = np.where(local, ctx["local_site"], site)
-    unit = np.char.add(np.char.add(site.astype(str), "-W-"),
-                       np.vectorize(ctx["short"].get, otypes=[object])(spec).astype(str))
-    c = Contacts(rows, np.full(n, "inpatient", dtype=object), start, start.copy(), code,
-                 unit.astype(object), np.full(n, "physician", dtype=object),
-                 np.full(n, "inpatient", dtype=object))
-    return Episodes(c, np.full(n, acute), np.zeros(n, np.int64), np.full(n, None, object),
+    site = np.where(local, C.LOCAL_SITE, site)
+    c = Contacts.of(rows, "inpatient", start, start.copy(), code, C.WARD[site, spec],
+                    C.PROF["physician"])
+    return Episodes(c, np.full(n, acute), np.zeros(n, np.int64), np.full(n, C.NO_DEST, np.int8),
                     np.full(n, -1) if ed is None else ed, spec, np.zeros(n, bool))
 
 
 def length_of_stay(rng, ep: Episodes, age: np.ndarray) -> np.ndarray:
     """Whole days, log-normal with a long right tail; the mean is held at the target."""
-    f = np.vectorize(LOS_FACTOR.get, otypes=[float])(ep.spec)
+    f = _LOS_FACTOR[ep.spec]
     f = f * np.where(age >= 80, 1.2, 1.0) * np.where(ep.acute, 1.0, 0.8)
     sd = A.LOS_LOG_SD
     raw = f * rng.lognormal(-sd**2 / 2, sd, len(f))
@@ -120,20 +120,21 @@ def resolve_overlaps(ep: Episodes, pid: np.ndarray) -> Episodes:
     ep = ep.take(order)
     p = pid[ep.c.row]
     prev_max_end = pd.Series(ep.c.end).groupby(p).cummax().groupby(p).shift(1)
-    overlap = (ep.c.start <= prev_max_end.fillna(-1).to_numpy()) & (ep.dest != "deceased")
+    overlap = ep.c.start <= prev_max_end.fillna(-1).to_numpy()
     return ep.take(~overlap)
 
 
 def discharge_destinations(rng, ep: Episodes, age: np.ndarray) -> None:
     band = np.digitize(age, [65, 80])
     u = rng.random(len(band))
-    dest = np.empty(len(band), dtype=object)
+    dest = np.empty(len(band), np.int8)
+    codes = np.array([C.DEST[d] for d in DESTINATIONS], np.int8)
     for b, shares in DESTINATION_SHARES.items():
         m = band == b
         cum = np.cumsum(shares)
-        dest[m] = np.array(DESTINATIONS, dtype=object)[np.searchsorted(cum, u[m] * cum[-1])]
-    keep = ep.dest == "deceased"
-    ep.dest = np.where(keep, "deceased", dest)
+        dest[m] = codes[np.searchsorted(cum, u[m] * cum[-1])]
+    keep = ep.dest == C.DECEASED
+    ep.dest = np.where(keep, C.DECEASED, dest).astype(np.int8)
 
 
 def readmission_base(ep: Episodes, pid: np.ndarray, age: np.ndarray) -> tuple[float, np.ndarray]:
@@ -145,7 +146,7 @@ def readmission_base(ep: Episodes, pid: np.ndarray, age: np.ndarray) -> tuple[fl
     nxt_acute = np.r_[e.acute[1:], False]
     same = np.r_[p[1:] == p[:-1], False]
     followed = same & nxt_acute & (nxt_start - e.c.end <= 30 * DAY)
-    index = (e.dest != "deceased") & (age[e.c.row] >= 65)
+    index = (e.dest != C.DECEASED) & (age[e.c.row] >= 65)
     rate = followed[index].mean() if index.any() else 0.0
     out = np.empty_like(followed)
     out[order] = followed
@@ -156,9 +157,9 @@ def add_readmissions(rng, ep: Episodes, py: PersonYears, pid, exit_day, ctx, boo
     """Readmissions so that the 65+ 30-day rate reaches the target; returns the new episodes."""
     r0, followed = readmission_base(ep, pid, py.age)
     target = A.READMISSION_65_TARGET
-    eligible = (ep.dest != "deceased") & ~followed & (ep.dest != "other_hospital")
+    eligible = (ep.dest != C.DECEASED) & ~followed & (ep.dest != C.DEST["other_hospital"])
     old = py.age[ep.c.row] >= 65
-    n_old = ((ep.dest != "deceased") & old).sum()
+    n_old = ((ep.dest != C.DECEASED) & old).sum()
     # readmissions needed among patients 65+ so that (followed + new) / (discharges + new) = target
     needed = max(target - r0, 0.0) * n_old / (1 - target)
     cohort = boost[ep.c.row] if boost is not None else np.zeros(len(ep.dest), bool)
@@ -209,7 +210,7 @@ def terminal(rng, py: PersonYears, pid, death_day, ctx) -> Episodes:
     ep.los = np.maximum(dday - start_day, 0)
     ep.c.end = np.maximum(dday * DAY + (rng.uniform(0, 24, len(rows)) * 3600).astype(np.int64),
                           ep.c.start + 3600)
-    ep.dest[:] = "deceased"
+    ep.dest[:] = C.DECEASED
     return ep
 
 
@@ -217,8 +218,8 @@ def finish(rng, ep: Episodes, py: PersonYears, pid, exit_day, death_day) -> Epis
     """Drop stays after the person left; stays running over the day of death end in death."""
     ep = ep.take(ep.c.start // DAY < exit_day[pid[ep.c.row]])
     dday = death_day[pid[ep.c.row]]
-    dies_in = (ep.c.end // DAY >= dday) & (ep.dest != "deceased")
+    dies_in = (ep.c.end // DAY >= dday) & (ep.dest != C.DECEASED)
     ep.c.end = np.where(dies_in, np.maximum(dday * DAY + 12 * 3600, ep.c.start + 3600), ep.c.end)
-    ep.dest = np.where(dies_in, "deceased", ep.dest)
+    ep.dest = np.where(dies_in, C.DECEASED, ep.dest).astype(np.int8)
     ep.los = np.maximum(ep.c.end // DAY - ep.c.start // DAY, 0)
     return ep

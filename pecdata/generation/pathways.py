@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import codes as C
+from . import diagnoses as dx
 from .care import SECONDS_PER_DAY as DAY, Contacts
 from .planted import STROKE_DTN_MEDIAN
 
@@ -27,7 +29,7 @@ class Events:
         self.parts.append(dict(
             pathway=np.full(n, pathway, dtype=object), instance=instance, row=row,
             milestone=np.full(n, milestone, dtype=object), time=time.astype(np.int64),
-            unit=np.asarray(unit, dtype=object) * np.ones(n, dtype=object),
+            unit=np.broadcast_to(np.asarray(unit, np.int16), (n,)).copy(),
             ref_kind=np.full(n, ref_kind, np.int8),
             ref_idx=np.asarray(ref_idx, dtype=np.int64) * np.ones(n, np.int64)))
 
@@ -45,38 +47,40 @@ def build(rng, ep, ed: Contacts, py, ctx, plan, next_instance=1):
     extra = []
     n_extra = 0
     inst = next_instance
-    code = ep.c.diagnosis.astype(str)
-    site = np.array([u.split("-")[0] for u in ep.c.unit], dtype=object)
+    code = ep.c.diagnosis
+    site = C.SITE_OF_UNIT[ep.c.unit]
     # --- stroke and TIA: arrival -> imaging -> reperfusion -> stroke unit -> discharge -> visit
-    idx = np.flatnonzero(np.char.startswith(code, "I63") | np.char.startswith(code, "G45"))
+    idx = np.flatnonzero(dx.dx_prefix("I63", "G45")[code])
     ids = np.arange(inst, inst + len(idx))
     inst += len(idx)
     via_ed = ep.ed[idx] >= 0
     arrival = np.where(via_ed, ed.start[np.maximum(ep.ed[idx], 0)], ep.c.start[idx])
-    ed_unit = np.where(via_ed, ed.unit[np.maximum(ep.ed[idx], 0)], site[idx] + "-ED")
+    ed_unit = np.where(via_ed, ed.unit[np.maximum(ep.ed[idx], 0)], C.ED_UNIT[site[idx]])
     ev.add("stroke_tia", ids, ep.c.row[idx], "ed_arrival", arrival, ed_unit,
            REF_ED, np.where(via_ed, ep.ed[idx], -1))
     ev.add("stroke_tia", ids, ep.c.row[idx], "brain_imaging",
-           arrival + _lognormal_minutes(rng, 22, 0.45, len(idx)), site[idx] + "-IMG", REF_NONE, -1)
-    rep = (np.char.startswith(code[idx], "I63")) & (rng.random(len(idx)) < 0.16)
-    slow = site[idx] == plan.slow_stroke_site if plan.on("stroke_door_to_needle") else \
+           arrival + _lognormal_minutes(rng, 22, 0.45, len(idx)), C.IMAGING_UNIT[site[idx]],
+           REF_NONE, -1)
+    rep = dx.dx_prefix("I63")[code[idx]] & (rng.random(len(idx)) < 0.16)
+    slow = site[idx] == C.SITE[plan.slow_stroke_site] if plan.on("stroke_door_to_needle") else \
         np.zeros(len(idx), bool)
     med = np.where(slow, STROKE_DTN_MEDIAN["slow"], STROKE_DTN_MEDIAN["fast"])
     dtn = (rng.lognormal(np.log(med), 0.35) * 60).astype(np.int64)
     r = np.flatnonzero(rep)
     ev.add("stroke_tia", ids[r], ep.c.row[idx][r], "reperfusion_start", arrival[r] + dtn[r],
            ed_unit[r], REF_NONE, -1)
-    su = ep.spec[idx] == "neurology"
+    su = ep.spec[idx] == C.SPEC["neurology"]
     s = np.flatnonzero(su)
     ev.add("stroke_tia", ids[s], ep.c.row[idx][s], "stroke_unit_admission",
            ep.c.start[idx][s], ep.c.unit[idx][s], REF_INPATIENT, idx[s])
     _discharge_and_visit(rng, ev, extra, "stroke_tia", ids, idx, ep, py, ctx, p_visit=0.75,
                          median_days=60, kind="outpatient_physician",
-                         unit_fn=lambda rows, i: site[i] + "-O-NEU", dx_code="I69.3",
+                         unit_fn=lambda rows, i: C.CLINIC[site[i], C.SPEC["neurology"]],
+                         dx_code="I69.3",
                          offset=n_extra)
     n_extra = sum(len(c) for c in extra)
     # --- sepsis: arrival -> alarm -> antibiotics -> admission -> discharge -> phone call
-    idx = np.flatnonzero(np.char.startswith(code, "A41") & (ep.ed >= 0))
+    idx = np.flatnonzero(dx.dx_prefix("A41")[code] & (ep.ed >= 0))
     ids = np.arange(inst, inst + len(idx))
     inst += len(idx)
     arrival = ed.start[ep.ed[idx]]
@@ -94,27 +98,28 @@ def build(rng, ep, ed: Contacts, py, ctx, plan, next_instance=1):
            REF_INPATIENT, idx)
     ev.add("sepsis", ids, ep.c.row[idx], "discharge", ep.c.end[idx], ep.c.unit[idx],
            REF_INPATIENT, idx)
-    ph = np.flatnonzero((ep.dest[idx] != "deceased") & (rng.random(len(idx)) < 0.45))
+    ph = np.flatnonzero((ep.dest[idx] != C.DECEASED) & (rng.random(len(idx)) < 0.45))
     ev.add("sepsis", ids[ph], ep.c.row[idx][ph], "telephone_follow_up",
            ep.c.end[idx][ph] + (rng.uniform(2, 14, len(ph)) * DAY).astype(np.int64),
            ep.c.unit[idx][ph], REF_NONE, -1)
     # --- COPD exacerbation: admission -> discharge -> follow-up visit in primary care
-    idx = np.flatnonzero(np.char.startswith(code, "J44"))
+    idx = np.flatnonzero(dx.dx_prefix("J44")[code])
     ids = np.arange(inst, inst + len(idx))
     inst += len(idx)
     ev.add("copd", ids, ep.c.row[idx], "admission", ep.c.start[idx], ep.c.unit[idx],
            REF_INPATIENT, idx)
     _discharge_and_visit(rng, ev, extra, "copd", ids, idx, ep, py, ctx, p_visit=0.8,
                          median_days=32, kind="pc_nurse",
-                         unit_fn=lambda rows, i: ctx["pcc_ids"][py.pcc[rows]], dx_code="J44.9",
+                         unit_fn=lambda rows, i: ctx["pcc_units"][py.pcc[rows]],
+                         dx_code="J44.9",
                          offset=n_extra)
     n_extra = sum(len(c) for c in extra)
     # --- hip osteoarthritis: the course before and after the arthroplasty
-    idx = np.flatnonzero((code == "M16.1") & ~ep.acute)
+    idx = np.flatnonzero((code == dx.DX["M16.1"]) & ~ep.acute)
     ids = np.arange(inst, inst + len(idx))
     inst += len(idx)
     rows = ep.c.row[idx]
-    pcc = ctx["pcc_ids"][py.pcc[rows]]
+    pcc = ctx["pcc_units"][py.pcc[rows]]
     surgery = ep.c.start[idx]
     assess = surgery - (rng.lognormal(np.log(100), 0.5, len(idx)) * DAY).astype(np.int64)
     referral = assess - (rng.lognormal(np.log(30), 0.5, len(idx)) * DAY).astype(np.int64)
@@ -124,7 +129,7 @@ def build(rng, ep, ed: Contacts, py, ctx, plan, next_instance=1):
     diagnosis = np.minimum(basic, referral) - (rng.lognormal(np.log(60), 0.5, len(idx)) * DAY
                                                ).astype(np.int64)
     got_basic = before | (rng.random(len(idx)) < 0.5)
-    ortho = site[idx] + "-O-ORT"
+    ortho = C.CLINIC[site[idx], C.SPEC["orthopaedics"]]
     ev.add("hip_osteoarthritis", ids, rows, "diagnosis", diagnosis, pcc, REF_NONE, -1)
     g = np.flatnonzero(got_basic)
     ev.add("hip_osteoarthritis", ids[g], rows[g], "basic_treatment_start", basic[g], pcc[g],
@@ -147,7 +152,7 @@ def _discharge_and_visit(rng, ev, extra, pathway, ids, idx, ep, py, ctx, p_visit
                          kind, unit_fn, dx_code, offset):
     ev.add(pathway, ids, ep.c.row[idx], "discharge", ep.c.end[idx], ep.c.unit[idx],
            REF_INPATIENT, idx)
-    alive = ep.dest[idx] != "deceased"
+    alive = ep.dest[idx] != C.DECEASED
     gap = rng.lognormal(np.log(median_days), 0.5, len(idx)) * DAY
     day = (ep.c.end[idx] + gap.astype(np.int64)) // DAY
     rows = ep.c.row[idx]
@@ -157,11 +162,8 @@ def _discharge_and_visit(rng, ev, extra, pathway, ids, idx, ep, py, ctx, p_visit
     v = np.flatnonzero(ok)
     start = day[v] * DAY + (rng.uniform(8, 16, len(v)) * 3600).astype(np.int64)
     prof = "physician" if kind == "outpatient_physician" else "nurse"
-    level = "outpatient" if kind == "outpatient_physician" else "primary_care"
-    c = Contacts(rows[v], np.full(len(v), kind, dtype=object), start, start + 40 * 60,
-                 np.full(len(v), dx_code, dtype=object), np.asarray(unit_fn(rows[v], idx[v]),
-                                                                    dtype=object),
-                 np.full(len(v), prof, dtype=object), np.full(len(v), level, dtype=object))
+    c = Contacts.of(rows[v], kind, start, start + 40 * 60, np.full(len(v), dx.DX[dx_code]),
+                    unit_fn(rows[v], idx[v]), C.PROF[prof])
     extra.append(c)
     ev.add(pathway, ids[v], rows[v], "follow_up_visit", start, c.unit, REF_EXTRA,
            offset + np.arange(len(v)))

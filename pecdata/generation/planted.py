@@ -61,7 +61,9 @@ class Plan:
         return name in self.enabled
 
     def ward_occupancy(self, unit_id: str) -> float:
-        return UNDERUSED_OCCUPANCY if unit_id == self.underused_ward else A.TARGET_OCCUPANCY
+        if self.on("underused_ward") and unit_id == self.underused_ward:
+            return UNDERUSED_OCCUPANCY
+        return A.TARGET_OCCUPANCY
 
     def staff_utilisation(self) -> dict:
         return {}
@@ -115,6 +117,12 @@ def choose(rng, enabled, people, start_year, years, units, pcc_ids, muni_codes, 
 
 
 def is_acsc(codes: np.ndarray) -> np.ndarray:
+    """Is each diagnosis an ambulatory-care-sensitive condition? ``codes`` holds ICD-10 strings
+    or integer codes into :data:`.diagnoses.DX_NAMES`."""
+    codes = np.asarray(codes)
+    if codes.dtype.kind in "iu":
+        from .diagnoses import dx_prefix
+        return dx_prefix(*ACSC_PREFIXES)[codes]
     s = codes.astype(str)
     out = np.zeros(len(s), bool)
     for p in ACSC_PREFIXES:

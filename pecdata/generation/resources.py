@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import assumptions as A
-from ..schema import PROFESSIONS
+from ..schema import PROFESSIONS, RESOURCES
 from .organisation import SALARY_ACCOUNT
 
 PRACTICAL_SHARE = 1 - A.ABSENCE_SHARE - A.TRAINING_SHARE - A.BREAK_SHARE
@@ -22,13 +22,18 @@ HOSPITAL_TYPES = ("ward", "outpatient_clinic", "emergency_department", "surgical
                   "imaging", "laboratory")
 
 
-def used_quantities(activities: pd.DataFrame, enc_year: np.ndarray) -> pd.DataFrame:
-    """Quantity used per unit, year and resource (year of the encounter's start)."""
-    df = pd.DataFrame({"unit_id": activities["unit_id"].to_numpy(),
-                       "year": enc_year[activities["encounter_id"].to_numpy() - 1],
-                       "resource": activities["resource"].to_numpy(),
-                       "quantity": activities["quantity"].to_numpy()})
-    return df.groupby(["unit_id", "year", "resource"], observed=True)["quantity"].sum()
+def used_quantities(used: np.ndarray, unit_ids, years, resources=RESOURCES) -> pd.Series:
+    """Quantity used per unit, year and resource, as a Series indexed by
+    (unit_id, year, resource), sorted, with every combination that was used.
+
+    ``used`` holds the quantities per (unit, year, resource), as
+    :func:`pecdata.generation.activities.build` sums them (year of the encounter's start).
+    """
+    u, y, r = np.nonzero(used > 0)
+    index = pd.MultiIndex.from_arrays(
+        [np.asarray(unit_ids, dtype=object)[u], np.asarray(years, dtype=np.int64)[y],
+         np.asarray(resources, dtype=object)[r]], names=["unit_id", "year", "resource"])
+    return pd.Series(used[u, y, r], index=index, name="quantity").sort_index()
 
 
 def size_units(rng, units, used, start_year, plan) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -6,12 +6,18 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import assumptions as A
-from ..schema import CONDITIONS, MEASURES, RESOURCES, TABLES
-from .care import SECONDS_PER_DAY, Contacts
+from ..schema import (CARE_LEVELS, CONDITIONS, DISCHARGE_DESTINATIONS, MEASURES, PROFESSIONS,
+                      RESOURCES, TABLES)
+from . import activities
+from . import codes as C
+from .care import SECONDS_PER_DAY
+from .encounters import encounter_arrays
 from .organisation import HOSPITALS
 from .pathways import REF_ED, REF_EXTRA, REF_INPATIENT
+from .resources import used_quantities
 from .population import NO_DATE, People
 
 
@@ -59,10 +65,12 @@ def to_datetime(seconds: np.ndarray) -> np.ndarray:
     return np.asarray(seconds, dtype=np.int64).astype("datetime64[s]").astype("datetime64[us]")
 
 
-def days_to_datetime(days: np.ndarray) -> pd.Series:
+def days_to_datetime(days: np.ndarray) -> np.ndarray:
+    """``datetime64[us]`` dates of whole days since 1970; NaT for "never" (``NO_DATE``)."""
     d = np.asarray(days, dtype=np.int64)
-    out = pd.Series(d.astype("datetime64[D]").astype("datetime64[us]"))
-    out[d >= NO_DATE // 2] = pd.NaT
+    never = d >= NO_DATE // 2
+    out = np.where(never, 0, d).astype("datetime64[D]").astype("datetime64[us]")
+    out[never] = np.datetime64("NaT")
     return out
 
 
@@ -79,92 +87,109 @@ def _imaging_and_surgery(unit_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.array(img), np.array(surg)
 
 
-def build_tables(rng, people, py, reg, units, vis, ed, ep, extra, hhc, events, start_year, years,
-                 end_day, activities_module, resident_id) -> dict[str, pd.DataFrame]:
-    """Encounters, activities, residents, resident_years, conditions and pathway_events."""
-    parts = list(vis) + [ed, ep.c] + ([extra] if extra is not None else []) + [hhc]
-    allc = Contacts.concat(parts)
-    n = len(allc)
-    sizes = [len(p) for p in parts]
-    off = np.r_[0, np.cumsum(sizes)]
-    n_vis = len(vis)
-    ed_off, ep_off = off[n_vis], off[n_vis + 1]
-    extra_off = off[n_vis + 2] if extra is not None else -1
-    acute = np.zeros(n, bool)
-    acute[ed_off:ed_off + len(ed)] = True
-    acute[ep_off:ep_off + len(ep.acute)] = ep.acute
-    pc_phys = allc.kind == "pc_physician"
-    acute[pc_phys] = rng.random(int(pc_phys.sum())) < 0.35     # same-day appointments (E)
-    los = np.zeros(n, np.int64)
-    los[ep_off:ep_off + len(ep.los)] = ep.los
-    dest = np.full(n, None, dtype=object)
-    dest[ep_off:ep_off + len(ep.dest)] = ep.dest
-    origin = np.full(n, -1, np.int64)
-    has_ed = ep.ed >= 0
-    origin[ep_off + np.flatnonzero(has_ed)] = ed_off + ep.ed[has_ed]
-    # keep contacts in the data's years, order by time and number them
-    inside = allc.start < end_day * SECONDS_PER_DAY
-    order = np.flatnonzero(inside)[np.lexsort((py.pid[allc.row[inside]], allc.start[inside]))]
-    new_id = np.zeros(n, np.int64)
-    new_id[order] = np.arange(1, len(order) + 1)
-    origin_id = np.where(origin >= 0, new_id[np.maximum(origin, 0)], 0)[order]
+def year_of(seconds: np.ndarray) -> np.ndarray:
+    """Calendar year (int64) of times in seconds since 1970 (1900-2199)."""
+    edges = (np.arange(1900, 2201) - 1970).astype("datetime64[Y]").astype("datetime64[s]") \
+        .astype(np.int64)
+    return np.searchsorted(edges, seconds, side="right") - 1 + 1900
+
+
+def seconds_as_datetime(seconds: np.ndarray) -> np.ndarray:
+    """``datetime64[us]`` view of times in seconds, converted in place (the array is reused)."""
+    seconds *= 1_000_000
+    return seconds.view("datetime64[us]")
+
+
+def build_tables(rng, people, py, reg, units, contacts: dict, events, start_year, years,
+                 end_day, resident_id, plan) -> tuple[dict[str, pd.DataFrame], pd.Series]:
+    """Encounters, activities, residents, resident_years, conditions and pathway_events, and
+    the quantities the activities use per unit, year and resource
+    (:func:`.resources.used_quantities`).
+
+    ``contacts`` holds the simulated contacts (see :func:`.encounters.encounter_arrays`);
+    it is emptied so that they can be freed early. The planted duplicate load (one
+    centre's month loaded twice) is written here, as copies at the end of the encounters
+    and activities, so that the big tables are built once.
+    """
     unit_ids = units.unit_id.tolist()
-    unit_code = pd.Categorical(allc.unit[order], categories=unit_ids).codes
-    if (unit_code < 0).any():
-        bad = allc.unit[order][unit_code < 0][0]
-        raise RuntimeError(f"generator produced an encounter at unknown unit {bad!r}")
-    start = allc.start[order]
-    year = to_datetime(start).astype("datetime64[Y]").astype(np.int64) + 1970
+    if tuple(unit_ids) != C.UNIT_IDS:
+        raise RuntimeError("the units table does not match pecdata.generation.codes.UNIT_IDS")
+    e = encounter_arrays(rng, py, contacts, end_day, plan, resident_id)
+    year = year_of(e["start"])
+    np.maximum(e["end"], e["start"], out=e["end"])
+    origin = e.pop("origin")
     enc = pd.DataFrame({
-        "encounter_id": np.arange(1, len(order) + 1, dtype=np.int64),
-        "resident_id": resident_id[py.pid[allc.row[order]]],
-        "unit_id": pd.Categorical.from_codes(unit_code, categories=unit_ids),
+        "encounter_id": np.arange(1, len(year) + 1, dtype=np.int64),
+        "resident_id": e.pop("resident_id"),
+        "unit_id": pd.Categorical.from_codes(e["unit"], categories=unit_ids),
         "year": year,
-        "care_level": pd.Categorical(allc.level[order]),
-        "main_profession": pd.Categorical(allc.profession[order]),
-        "start_time": to_datetime(start),
-        "end_time": to_datetime(np.maximum(allc.end[order], start)),
-        "length_of_stay_days": los[order],
-        "main_diagnosis": pd.Categorical(allc.diagnosis[order]),
-        "acute": acute[order],
-        "discharge_destination": pd.Categorical(dest[order]),
-        "origin_encounter_id": pd.array(np.where(origin_id > 0, origin_id, 0),
-                                        dtype="Int64"),
-    })
-    enc.loc[origin_id == 0, "origin_encounter_id"] = pd.NA
+        "care_level": C.categorical(C.LEVEL_OF_KIND[e["kind"]], CARE_LEVELS),
+        "main_profession": C.categorical(e["profession"], PROFESSIONS),
+        "start_time": seconds_as_datetime(e.pop("start")),
+        "end_time": seconds_as_datetime(e.pop("end")),
+        "length_of_stay_days": e["los"],
+        "main_diagnosis": C.categorical(e["diagnosis"], C.DX_NAMES),
+        "acute": e.pop("acute"),
+        "discharge_destination": C.categorical(e.pop("dest"), DISCHARGE_DESTINATIONS),
+        "origin_encounter_id": pd.arrays.IntegerArray(origin, origin == 0),
+    }, copy=False)
+    del origin
+    activities_table, used = _activities(rng, e, year, unit_ids, start_year)
+    del year
+    out = dict(encounters=enc, activities=activities_table,
+               pathway_events=_pathway_events(events, e, py, resident_id, end_day))
+    out.update(_population_tables(people, py, reg, resident_id, units, start_year, years,
+                                  end_day))
+    return out, used
+
+
+def _activities(rng, e, year, unit_ids, start_year):
+    """The activities table (copies for the duplicated encounters at the end) and the
+    quantities used per unit, year and resource (without the copies)."""
+    n = e["n_enc"]
     img, surg = _imaging_and_surgery(unit_ids)
-    act = activities_module.build(rng, allc.kind[order], allc.profession[order], unit_code,
-                                  allc.diagnosis[order], los[order], img[unit_code],
-                                  surg[unit_code], unit_ids.index("REG-LAB"))
-    activities = pd.DataFrame({
-        "encounter_id": act["encounter"].astype(np.int64) + 1,
-        "unit_id": pd.Categorical.from_codes(act["unit"], categories=unit_ids),
-        "resource": pd.Categorical.from_codes(act["resource"], categories=list(RESOURCES)),
-        "quantity": act["quantity"],
-        "measure": pd.Categorical.from_codes(act["measure"], categories=list(MEASURES)),
-    })
+    unit = e.pop("unit")[:n]
+    first_year = int(year.min(initial=start_year))
+    year_code = (year[:n] - first_year).astype(np.int16)
+    n_years = int(year_code.max(initial=0)) + 1
+    act = activities.build(rng, e.pop("kind")[:n], e.pop("profession")[:n], unit,
+                           e.pop("diagnosis")[:n], e.pop("los")[:n],
+                           img.astype(unit.dtype)[unit], surg.astype(unit.dtype)[unit],
+                           unit_ids.index("REG-LAB"), year_code, len(unit_ids), n_years,
+                           e["duplicated"])
+    used = used_quantities(act.pop("used"), unit_ids, np.arange(first_year, first_year + n_years))
+    table = pd.DataFrame({
+        "encounter_id": act.pop("encounter"),
+        "unit_id": pd.Categorical.from_codes(act.pop("unit"), categories=unit_ids),
+        "resource": pd.Categorical.from_codes(act.pop("resource"), categories=list(RESOURCES)),
+        "quantity": act.pop("quantity"),
+        "measure": pd.Categorical.from_codes(act.pop("measure"), categories=list(MEASURES)),
+    }, copy=False)
+    return table, used
+
+
+def _pathway_events(events, e, py, resident_id, end_day) -> pd.DataFrame:
+    ref = events["ref_idx"]
     ref_pos = np.select([events["ref_kind"] == REF_ED, events["ref_kind"] == REF_INPATIENT,
                          events["ref_kind"] == REF_EXTRA],
-                        [ed_off + events["ref_idx"], ep_off + events["ref_idx"],
-                         extra_off + events["ref_idx"]], -1)
-    ev_enc = np.where(ref_pos >= 0, new_id[np.maximum(ref_pos, 0)], 0)
+                        [e["ed_off"] + ref, e["ep_off"] + ref, e["extra_off"] + ref], -1)
+    ev_enc = np.where(ref_pos >= 0, e["new_id"][np.maximum(ref_pos, 0)], 0)
     keep = events["time"] < end_day * SECONDS_PER_DAY
     ev_order = np.flatnonzero(keep)[np.lexsort((events["instance"][keep], events["time"][keep]))]
-    pev = pd.DataFrame({
+    ev_unit = events["unit"][ev_order]
+    if len(ev_unit) and ev_unit.min() < 0:
+        raise RuntimeError("generator produced a pathway event at a unit that does not exist")
+    ev_enc = ev_enc[ev_order]
+    return pd.DataFrame({
         "event_id": np.arange(1, len(ev_order) + 1, dtype=np.int64),
         "pathway": pd.Categorical(events["pathway"][ev_order]),
         "pathway_instance": events["instance"][ev_order].astype(np.int64),
         "resident_id": resident_id[py.pid[events["row"][ev_order]]],
         "milestone": pd.Categorical(events["milestone"][ev_order]),
         "event_time": to_datetime(events["time"][ev_order]),
-        "unit_id": events["unit"][ev_order].astype(str),
-        "encounter_id": pd.array(ev_enc[ev_order], dtype="Int64"),
+        "unit_id": text(C.UNIT_IDS, ev_unit),
+        "encounter_id": pd.arrays.IntegerArray(ev_enc.astype(np.int64), ev_enc == 0),
     })
-    pev.loc[ev_enc[ev_order] == 0, "encounter_id"] = pd.NA
-    out = dict(encounters=enc, activities=activities, pathway_events=pev)
-    out.update(_population_tables(people, py, reg, resident_id, units, start_year, years,
-                                  end_day))
-    return out
 
 
 def resident_ids(rng, n):
@@ -172,16 +197,28 @@ def resident_ids(rng, n):
     return rng.permutation(n).astype(np.int64) + 1
 
 
+def text(names, codes: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """A string array of ``names[codes]`` (built by Arrow, without a Python string per row)."""
+    return pd.array(pa.array([str(x) for x in names], pa.large_string())
+                    .take(pa.array(np.asarray(codes, np.int64))), dtype="string")
+
+
+def _sorted_by(key: np.ndarray, columns: dict) -> pd.DataFrame:
+    """A DataFrame of ``columns`` in the order of ``key`` (unique integers)."""
+    order = np.argsort(key)
+    return pd.DataFrame({c: v.take(order) for c, v in columns.items()}, copy=False)
+
+
 def _population_tables(people, py, reg, resident_id, units, start_year, years, end_day):
-    pcc_ids = units.loc[units.unit_type == "primary_care_centre", "unit_id"].to_numpy(object)
-    codes = np.array([m[0] for m in A.DEFAULT_MUNICIPALITIES], dtype=object)
+    pcc_ids = units.loc[units.unit_type == "primary_care_centre", "unit_id"].tolist()
+    codes = [m[0] for m in A.DEFAULT_MUNICIPALITIES]
     age_end = ((py.last - 1 - people.birth[py.pid]) // 365.25).astype(np.int64)
-    ry = pd.DataFrame({
-        "resident_id": resident_id[py.pid], "year": start_year + py.t,
-        "age": age_end.clip(0, 120), "municipality_code": codes[py.muni].astype(str),
-        "listed_unit_id": pcc_ids[py.pcc].astype(str),
+    rid = resident_id[py.pid]
+    ry = _sorted_by(rid * years + py.t, {
+        "resident_id": rid, "year": start_year + py.t,
+        "age": age_end.clip(0, 120), "municipality_code": text(codes, py.muni),
+        "listed_unit_id": text(pcc_ids, py.pcc),
         "days_resident": (py.last - py.first).astype(np.int64)})
-    ry = ry.sort_values(["resident_id", "year"], kind="stable").reset_index(drop=True)
     last_pcc = np.zeros(len(people), np.int64)
     last_muni = np.zeros(len(people), np.int64)
     last_pcc[py.pid] = py.pcc          # person-years are in year order: the last one wins
@@ -192,28 +229,28 @@ def _population_tables(people, py, reg, resident_id, units, start_year, years, e
     in_day = np.where(people.in_day[idx] >= 0, people.in_day[idx], NO_DATE)
     out_day = np.where(people.out_day[idx] < end_day, people.out_day[idx], NO_DATE)
     death = np.where(people.death_day[idx] < end_day, people.death_day[idx], NO_DATE)
-    res = pd.DataFrame({
+    res = _sorted_by(resident_id[idx], {
         "resident_id": resident_id[idx],
-        "sex": np.where(people.female[idx], "F", "M"),
+        "sex": C.categorical(np.where(people.female[idx], 0, 1), ("F", "M")),
         "birth_date": days_to_datetime(people.birth[idx]),
-        "municipality_code": codes[last_muni[idx]].astype(str),
-        "listed_unit_id": pcc_ids[last_pcc[idx]].astype(str),
+        "municipality_code": text(codes, last_muni[idx]),
+        "listed_unit_id": text(pcc_ids, last_pcc[idx]),
         "in_date": days_to_datetime(in_day), "out_date": days_to_datetime(out_day),
         "death_date": days_to_datetime(death),
-    }).sort_values("resident_id").reset_index(drop=True)
+    })
     # conditions diagnosed before the person's last day in the region
     last_day = np.minimum(np.minimum(people.out_day, people.death_day), end_day - 1)[idx]
     onset_day = people.birth[idx, None] + np.where(np.isfinite(people.onset[idx]),
                                                    people.onset[idx] * 365.25, 1e12)
     has = onset_day <= last_day[:, None]
     who, which = np.nonzero(has)
-    icd = np.array([A.DEFAULT_CONDITIONS[c][3] for c in CONDITIONS], dtype=object)
-    cond = pd.DataFrame({
+    icd = [A.DEFAULT_CONDITIONS[c][3] for c in CONDITIONS]
+    cond = _sorted_by(resident_id[idx][who] * len(CONDITIONS) + which, {
         "resident_id": resident_id[idx][who],
         "condition": pd.Categorical.from_codes(which, categories=list(CONDITIONS)),
-        "icd10": icd[which].astype(str),
+        "icd10": text(icd, which),
         "onset_date": days_to_datetime(np.floor(onset_day[who, which]).astype(np.int64)),
-    }).sort_values(["resident_id", "condition"]).reset_index(drop=True)
+    })
     return dict(residents=res, resident_years=ry, conditions=cond)
 
 
@@ -241,5 +278,5 @@ def conform(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             elif c.dtype == "bool":
                 s = s.astype(bool)
             cols[c.name] = s.reset_index(drop=True)
-        out[name] = pd.DataFrame(cols)
+        out[name] = pd.DataFrame(cols, copy=False)
     return out
