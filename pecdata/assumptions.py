@@ -174,7 +174,7 @@ DEFAULT_TRENDS = {"inpatient": -0.015, "digital": 0.15, "outpatient_physician": 
 #: log-normal spread gives the long right tail where the costliest 5 % of episodes carry ~20 % of
 #: inpatient cost [S22].
 DEFAULT_MEAN_LOS = 5.2
-LOS_LOG_SD = 0.55
+LOS_LOG_SD = 0.85
 #: 30-day unplanned readmission after discharge of patients 65+: ~10 % [S16].
 READMISSION_65_TARGET = 0.10
 #: ED length of stay: median 4 h 17 min [S10].
@@ -206,6 +206,14 @@ STAFF_UTILISATION_RANGE = (0.80, 0.92)
 #: renewals, certificates, test results and team conferences (E: ~30 % of practical time in Swedish
 #: vårdcentraler). Recorded visit time is therefore a smaller share of practical capacity there.
 PRIMARY_CARE_UTILISATION_RANGE = (0.58, 0.68)
+#: Visits of patients with several chronic conditions take longer: each condition adds ~8 % to
+#: the staff time of a visit, up to five (E; consultation length rises with multimorbidity,
+#: Salisbury et al., Br J Gen Pract 2011, R).
+COMPLEX_VISIT_EXTRA_PER_CONDITION = 0.08
+COMPLEX_VISIT_MAX_CONDITIONS = 5
+#: Share of stroke and TIA patients not admitted to a stroke unit first (E: Riksstroke reports
+#: ~85-90 % first admitted to a stroke unit, R).
+STROKE_UNIT_MISSED_SHARE = 0.12
 #: Ward bed occupancy at which wards are sized: ~90 % (E, calibration.md section 2, [S15]).
 TARGET_OCCUPANCY = 0.90
 #: Practical share of equipment capacity: ~85 % [S28][S60].

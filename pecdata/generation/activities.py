@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import assumptions as A
 from ..schema import MEASURES, PROFESSIONS, RESOURCES
 from . import codes as C
 from . import diagnoses as dx
@@ -22,7 +23,7 @@ MEASURE = {"bed_day": "bed_days", "theatre": "minutes", "imaging": "exams",
            "laboratory": "tests", "drugs": "sek", "supplies": "sek"}
 # recipe line: (resource, probability, mean, log sd, where)
 RECIPES = {
-    "pc_physician": [("physician", 1, 60, .35, "own"), ("nurse", .4, 12, .4, "own"),
+    "pc_physician": [("physician", 1, 50, .35, "own"), ("nurse", .4, 12, .4, "own"),
                      ("medical_secretary", .7, 10, .4, "own"),
                      ("assistant_nurse", .6, 10, .4, "own"), ("laboratory", .4, 2, .5, "lab"),
                      ("imaging", .05, 1, 0, "img"), ("drugs", .35, 200, .8, "own"),
@@ -58,8 +59,8 @@ RECIPES = {
 }
 #: Inpatient care per bed-day (ward staff time per patient-day, E: about 11 nursing hours per
 #: patient-day on Swedish somatic wards), and per episode.
-INPATIENT_PER_DAY = [("physician", 1, 60, .35), ("nurse", 1, 300, .25),
-                     ("assistant_nurse", 1, 290, .25), ("allied_health", .6, 30, .5),
+INPATIENT_PER_DAY = [("physician", 1, 60, .35), ("nurse", 1, 340, .25),
+                     ("assistant_nurse", 1, 320, .25), ("allied_health", .6, 30, .5),
                      ("laboratory", 1, 3, .4), ("drugs", 1, 900, .7), ("supplies", 1, 450, .5)]
 INPATIENT_PER_EPISODE = [("medical_secretary", 1, 60, .3, "own"), ("imaging", .7, 1.5, .4, "img")]
 #: Implants and costly supplies in theatre, SEK (E: hip/knee prosthesis ~25-35,000).
@@ -110,7 +111,7 @@ def _positions_by_recipe(kind: np.ndarray, profession: np.ndarray) -> list[np.nd
 
 
 def build(rng, kind, profession, unit, diagnosis, los, img_unit, surg_unit, lab_unit,
-          year_code, n_units, n_years, duplicated=None):
+          year_code, n_units, n_years, duplicated=None, n_conditions=None):
     """Activity rows for all encounters (arrays indexed by encounter position).
 
     Everything is an integer code: ``kind``, ``profession`` and ``diagnosis`` (see
@@ -124,17 +125,25 @@ def build(rng, kind, profession, unit, diagnosis, los, img_unit, surg_unit, lab_
 
     ``duplicated`` (positions, for the planted duplicate load) adds copies of those
     encounters' activity rows at the end, with encounter ``len(kind) + 1 + i`` for the
-    i-th position; the copies are not counted in ``used``.
+    i-th position; the copies are not counted in ``used``. ``n_conditions`` (chronic
+    conditions of the patient, per encounter) lengthens the staff time of visits.
     """
     parts = []          # (encounter positions, where, resource code, quantities)
 
     def emit(idx, where, resource, q):
         parts.append((idx, where, RESOURCE_CODE[resource], q))
 
+    extra = None
+    if n_conditions is not None:
+        extra = 1 + A.COMPLEX_VISIT_EXTRA_PER_CONDITION * np.minimum(
+            n_conditions, A.COMPLEX_VISIT_MAX_CONDITIONS)
     for idx, (name, lines) in zip(_positions_by_recipe(kind, profession), RECIPES.items()):
         for resource, p, mean, sd, where in lines:
             use = idx if p >= 1 else idx[rng.random(len(idx)) < p]
-            emit(use, where, resource, _amount(rng, len(use), mean, sd, resource))
+            q = _amount(rng, len(use), mean, sd, resource)
+            if extra is not None and resource in PROFESSIONS:
+                q = np.round(q * extra[use])
+            emit(use, where, resource, q)
     ip = np.flatnonzero(kind == C.KIND["inpatient"])
     days = np.maximum(los[ip], 1).astype(float)
     emit(ip, "own", "bed_day", days)
@@ -143,7 +152,7 @@ def build(rng, kind, profession, unit, diagnosis, los, img_unit, surg_unit, lab_
         per_day = rng.lognormal(np.log(mean) - sd**2 / 2, sd, len(use))
         q = per_day * days[use]
         q = np.round(q, 2) if resource in ("drugs", "supplies") else np.maximum(1, np.round(q))
-        emit(ip[use], "own", resource, q)
+        emit(ip[use], "lab" if resource == "laboratory" else "own", resource, q)
     for resource, p, mean, sd, where in INPATIENT_PER_EPISODE:
         use = ip[rng.random(len(ip)) < p]
         emit(use, where, resource, _amount(rng, len(use), mean, sd, resource))

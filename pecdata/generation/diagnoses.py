@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import assumptions as A
 from ..schema import CONDITIONS, SPECIALTIES
 
 #: Code used when an encounter at a level of care is about a chronic condition.
@@ -167,6 +168,11 @@ def ward_specialty(codes: np.ndarray, age: np.ndarray, rng) -> np.ndarray:
     spec = WARD_OF_CODE[codes]
     medical = _MEDICAL[spec]
     spec[medical & (age >= 80) & (rng.random(len(codes)) < 0.4)] = _SPECIALTY["geriatrics"]
+    # some stroke patients are first admitted elsewhere than the stroke unit
+    missed = (spec == _SPECIALTY["neurology"]) & (rng.random(len(codes))
+                                                  < A.STROKE_UNIT_MISSED_SHARE)
+    spec[missed] = np.where(age[missed] >= 80, _SPECIALTY["geriatrics"],
+                            _SPECIALTY["internal_medicine"])
     return spec
 
 

@@ -48,6 +48,7 @@ def encounter_arrays(rng, py, contacts: dict, end_day: int, plan, resident_id) -
 
     acute = _acute(rng, parts, i_ed, i_ep, ep.acute)
     rid_of_row = resident_id[py.pid]
+    ncond_of_row = py.cond.sum(axis=1).astype(np.int8)
     unit_dtype = np.int8 if len(C.UNIT_IDS) < 128 else np.int16
     origin = np.where(ep.ed >= 0, new_id[off[i_ed] + np.maximum(ep.ed, 0)], 0)
     out = dict(
@@ -62,6 +63,7 @@ def encounter_arrays(rng, py, contacts: dict, end_day: int, plan, resident_id) -
         los=column(lambda i, p: ep.los if i == i_ep else None, np.int64, 0),
         dest=column(lambda i, p: ep.dest if i == i_ep else None, np.int8, C.NO_DEST),
         origin=column(lambda i, p: origin if i == i_ep else None, np.int64, 0),
+        n_conditions=column(lambda i, p: ncond_of_row[p.row], np.int8),
     )
     if n_out and out["unit"].min() < 0:
         raise RuntimeError("generator produced an encounter at a unit that does not exist")

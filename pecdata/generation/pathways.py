@@ -48,7 +48,8 @@ def build(rng, ep, ed: Contacts, py, ctx, plan, next_instance=1):
     n_extra = 0
     inst = next_instance
     code = ep.c.diagnosis
-    site = C.SITE_OF_UNIT[ep.c.unit]
+    # the acute hospital behind each stay (a stay at the local hospital belongs to Vallsberg's)
+    site = C.HOSPITAL_OF_MUNI[C.SITE_OF_UNIT[ep.c.unit]]
     # --- stroke and TIA: arrival -> imaging -> reperfusion -> stroke unit -> discharge -> visit
     idx = np.flatnonzero(dx.dx_prefix("I63", "G45")[code])
     ids = np.arange(inst, inst + len(idx))

@@ -156,7 +156,7 @@ def _activities(rng, e, year, unit_ids, start_year):
                            e.pop("diagnosis")[:n], e.pop("los")[:n],
                            img.astype(unit.dtype)[unit], surg.astype(unit.dtype)[unit],
                            unit_ids.index("REG-LAB"), year_code, len(unit_ids), n_years,
-                           e["duplicated"])
+                           e["duplicated"], e.pop("n_conditions")[:n])
     used = used_quantities(act.pop("used"), unit_ids, np.arange(first_year, first_year + n_years))
     table = pd.DataFrame({
         "encounter_id": act.pop("encounter"),
