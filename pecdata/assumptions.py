@@ -206,6 +206,9 @@ STAFF_UTILISATION_RANGE = (0.80, 0.92)
 #: renewals, certificates, test results and team conferences (E: ~30 % of practical time in Swedish
 #: vårdcentraler). Recorded visit time is therefore a smaller share of practical capacity there.
 PRIMARY_CARE_UTILISATION_RANGE = (0.58, 0.68)
+#: Ward staff time is recorded as time per patient-day, allocated from whole shifts, so nearly all
+#: of a ward's practical staff time is recorded; its slack shows as empty beds instead (E).
+WARD_UTILISATION_RANGE = (0.94, 0.99)
 #: Visits of patients with several chronic conditions take longer: each condition adds ~8 % to
 #: the staff time of a visit, up to five (E; consultation length rises with multimorbidity,
 #: Salisbury et al., Br J Gen Pract 2011, R).

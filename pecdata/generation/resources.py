@@ -78,6 +78,9 @@ def staffing(rng, units, used, cap, plan) -> pd.DataFrame:
     pcc = units.unit_type == "primary_care_centre"
     util.update(zip(units.unit_id[pcc], rng.uniform(*A.PRIMARY_CARE_UTILISATION_RANGE,
                                                     int(pcc.sum()))))
+    ward = units.unit_type == "ward"
+    util.update(zip(units.unit_id[ward], rng.uniform(*A.WARD_UTILISATION_RANGE,
+                                                     int(ward.sum()))))
     util.update(plan.staff_utilisation())
     years = sorted(set(used.index.get_level_values("year")))
     use = by_unit_year(used)
