@@ -170,6 +170,7 @@ def _configure_generate(p: argparse.ArgumentParser) -> None:
          _configure_generate)
 def _generate(args: argparse.Namespace) -> int:
     from pecdata import generation
+    from pecdata.generation.findings import answer_key_markdown
     from pecdata.validation import validate
     from pecdata.warehouse import check_target, save
     if args.residents < MIN_RESIDENTS:
@@ -185,6 +186,8 @@ def _generate(args: argparse.Namespace) -> int:
     validate(wh)
     t2 = time.perf_counter()
     folder = save(wh, args.out, overwrite=args.force)
+    key = folder / "answer_key.md"
+    key.write_text(answer_key_markdown(wh["planted_findings"], wh.meta), encoding="utf-8")
     t3 = time.perf_counter()
     rows = wh.row_counts()
     width = max(map(len, rows))
@@ -195,6 +198,7 @@ def _generate(args: argparse.Namespace) -> int:
     print(f"{len(rows)} tables, {sum(rows.values()):,} rows; generated in {t1 - t0:.1f} s, "
           f"validated in {t2 - t1:.1f} s, saved in {t3 - t2:.1f} s.")
     print(f"Saved to {folder.resolve()} (Parquet files, warehouse.duckdb, metadata.json).")
+    print(f"Trainers' answer key (planted findings): {key}")
     print(f"Load it with: pecdata.warehouse.load({str(folder)!r})")
     return 0
 

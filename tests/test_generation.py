@@ -183,3 +183,14 @@ def test_resident_years_match_encounter_years(region):
     key = pd.MultiIndex.from_arrays([enc.resident_id, enc.year])
     known = pd.MultiIndex.from_arrays([ry.resident_id, ry.year])
     assert key.isin(known).mean() > 0.999
+
+
+def test_cli_writes_the_trainers_answer_key(tmp_path, capsys):
+    from pecdata.cli import main
+    out = tmp_path / "region"
+    assert main(["generate", "--residents", "1500", "--years", "3", "--seed", "4",
+                 "--out", str(out)]) == 0
+    key = (out / "answer_key.md").read_text(encoding="utf-8")
+    for finding_id, (step, title) in FINDINGS.items():
+        assert title in key and f"Step {step}" in key
+    assert "answer_key.md" in capsys.readouterr().out
