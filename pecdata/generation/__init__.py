@@ -241,8 +241,10 @@ class _Progress:
             self.bar = tqdm(total=len(STAGES), desc="Generating the region", unit="stage")
 
     def update(self, name):
+        """Mark stage ``name`` as done and show the stage that runs next."""
         if self.bar is not None:
-            self.bar.set_postfix_str(name)
+            i = STAGES.index(name)
+            self.bar.set_postfix_str(STAGES[i + 1] if i + 1 < len(STAGES) else "done")
             self.bar.update(1)
 
     def close(self):
