@@ -18,7 +18,9 @@ right answer looks like and which common mistakes deserve their own hint.
 
 Every result is kept in :data:`RESULTS` for :func:`progress`, and appended as a
 JSON line to the file named by the environment variable ``PECDATA_FEEDBACK_LOG``
-if it is set (for the trainer's progress overview).
+if it is set (for the trainer's progress overview). Each line records the
+exercise, its status, the time (UTC) and, when ``PECDATA_PARTICIPANT`` is set,
+who ran it, so a whole cohort can write to one shared log.
 """
 from __future__ import annotations
 
@@ -38,10 +40,12 @@ from pecdata.checks.expectations import (Custom, Expectation, Label, Labels, Num
                                          Values)
 
 __all__ = ["check", "exercise", "progress", "cached", "expected", "Feedback", "Exercise", "Number", "Label",
-           "Labels", "Values", "Custom", "REGISTRY", "RESULTS", "TIERS", "LOG_VARIABLE"]
+           "Labels", "Values", "Custom", "REGISTRY", "RESULTS", "TIERS", "LOG_VARIABLE",
+           "PARTICIPANT_VARIABLE"]
 
 TIERS = ("core", "extension", "challenge")
 LOG_VARIABLE = "PECDATA_FEEDBACK_LOG"
+PARTICIPANT_VARIABLE = "PECDATA_PARTICIPANT"
 _ID = re.compile(r"^(\d{2})-(core|extension|challenge)-(\d+)$")
 #: How each status looks: symbol, heading, colour of the box.
 _LOOK = {
@@ -245,10 +249,13 @@ def _record(result: Feedback) -> Feedback:
     log = os.environ.get(LOG_VARIABLE)
     if log:
         try:
+            record = {"exercise": result.exercise_id, "status": result.status,
+                      "time": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+            participant = os.environ.get(PARTICIPANT_VARIABLE)
+            if participant:
+                record["participant"] = participant
             with open(log, "a", encoding="utf-8") as f:
-                f.write(json.dumps({"exercise": result.exercise_id, "status": result.status,
-                                    "time": datetime.now(timezone.utc).isoformat(
-                                        timespec="seconds")}) + "\n")
+                f.write(json.dumps(record) + "\n")
         except OSError:
             pass  # the log is a convenience for trainers; feedback matters more
     return result

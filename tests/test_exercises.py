@@ -192,6 +192,10 @@ def test_results_are_recorded_for_progress_and_the_trainers_log(tmp_path, monkey
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [(r["exercise"], r["status"]) for r in lines] == [("01-core-1", "correct"),
                                                             ("01-core-2", "not_answered")]
+    assert all("participant" not in r for r in lines)
+    monkeypatch.setenv(F.PARTICIPANT_VARIABLE, "anna")
+    F.check("01-core-2", ..., None)
+    assert json.loads(log.read_text().splitlines()[-1])["participant"] == "anna"
     table = F.progress(step=1).set_index("exercise")
     assert table.loc["01-core-1", "status"] == "correct"
     assert table.loc["01-core-2", "status"] == "not answered"
