@@ -89,7 +89,6 @@ def _evaluate(b: Baseline, interventions, horizon: int = 5, capacity_released: f
     if growth is None:
         growth = _growth(b, horizon, projection)
     H, C = growth.shape
-    L = len(LEVELS)
     lv = {name: i for i, name in enumerate(LEVELS)}
     ip, ed = lv["inpatient"], lv["emergency"]
     g3 = growth[:, :, None]

@@ -14,7 +14,6 @@ import functools
 import http.server
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import threading

@@ -18,7 +18,7 @@ import numpy as np
 from .. import assumptions as A
 from . import codes as C
 from . import diagnoses as dx
-from .population import People, day_of, exposure
+from .population import People, exposure
 
 SECONDS_PER_DAY = 86_400
 #: kind of contact -> (level of care, main profession, column of condition effects)
@@ -354,7 +354,3 @@ def home_health_care(rng, py: PersonYears, lam_patients: np.ndarray, ctx: dict,
                              C.PROF["allied_health"]))
     unit = C.HHC_UNIT[py.muni[rows]]
     return Contacts.of(rows, "home_health_care", start, end, code, unit, prof)
-
-
-def first_day_of_years(start_year: int, years: int) -> np.ndarray:
-    return np.array([day_of(start_year + t) for t in range(years + 1)])

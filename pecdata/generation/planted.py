@@ -65,9 +65,6 @@ class Plan:
             return UNDERUSED_OCCUPANCY
         return A.TARGET_OCCUPANCY
 
-    def staff_utilisation(self) -> dict:
-        return {}
-
 
 def resolve(planted) -> set:
     if planted is True or planted is None:

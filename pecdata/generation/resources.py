@@ -81,7 +81,6 @@ def staffing(rng, units, used, cap, plan) -> pd.DataFrame:
     ward = units.unit_type == "ward"
     util.update(zip(units.unit_id[ward], rng.uniform(*A.WARD_UTILISATION_RANGE,
                                                      int(ward.sum()))))
-    util.update(plan.staff_utilisation())
     years = sorted(set(used.index.get_level_values("year")))
     use = by_unit_year(used)
     rows = []
