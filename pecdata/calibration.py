@@ -84,20 +84,11 @@ def _rate(wh, mask, year) -> float:
 def readmission_rate_65(wh) -> float:
     """Share (%) of living discharges of patients 65+ followed by an acute admission in 30 days.
 
-    All years pooled; discharges in the last 30 days of the data are left out because
-    their readmissions would fall after the data ends.
+    All years pooled; discharges in the last 30 days of the data are left out
+    (see :func:`pecdata.indicators.readmissions_30d`, the step 6 indicator).
     """
-    enc, ry = wh["encounters"], wh["resident_years"]
-    ip = enc[enc.care_level == "inpatient"].sort_values(["resident_id", "start_time"])
-    nxt = ip.groupby("resident_id").start_time.shift(-1)
-    nxt_acute = ip.groupby("resident_id").acute.shift(-1).fillna(False).astype(bool)
-    followed = nxt_acute & ((nxt - ip.end_time) <= pd.Timedelta(days=30))
-    age = ip.merge(ry[["resident_id", "year", "age"]], on=["resident_id", "year"],
-                   how="left").age.to_numpy()
-    last = pd.Timestamp(year=int(ry.year.max()) + 1, month=1, day=1) - pd.Timedelta(days=30)
-    index = ((ip.discharge_destination != "deceased").to_numpy() & (age >= 65)
-             & (ip.end_time < last).to_numpy())
-    return 100 * followed.to_numpy()[index].mean()
+    from .indicators import readmissions_30d
+    return 100 * float(readmissions_30d(wh, by=[], min_age=65).rate.iloc[0])
 
 
 def simple_encounter_costs(wh) -> pd.Series:
@@ -173,17 +164,6 @@ def pec_measures(wh, year: int, ec: pd.DataFrame) -> dict[str, float]:
     g["PEC cost share of the costliest 5 % of inpatient episodes (%)"] = (
         100 * episodes[:top].sum() / episodes.sum())
     return g
-
-
-def cost_concentration(cost_per_resident: pd.Series, population: pd.Index) -> dict:
-    """Share of total cost used by the costliest 1, 5, 10 and 50 % of the population."""
-    c = cost_per_resident.reindex(population).fillna(0).sort_values(ascending=False).to_numpy()
-    tot = c.sum()
-    out = {}
-    for p in (1, 5, 10, 50):
-        k = max(1, int(round(len(c) * p / 100)))
-        out[p] = 100 * c[:k].sum() / tot
-    return out
 
 
 def calibration_table(wh, year: int | None = None, encounter_costs: pd.Series | None = None,
@@ -278,12 +258,11 @@ def calibration_table(wh, year: int | None = None, encounter_costs: pd.Series | 
             encounter_costs = ec.set_index("encounter_id")["cost_full_sek"]
     elif encounter_costs is None:
         encounter_costs = simple_encounter_costs(wh)
-    e_y = enc[enc.year == year]
-    per_res = pd.Series(encounter_costs.reindex(e_y.encounter_id).to_numpy()).groupby(
-        e_y.resident_id.to_numpy()).sum()
-    conc = cost_concentration(per_res, pd.Index(ry_y.resident_id.unique()))
+    from .segments import cost_concentration, resident_year_costs
+    conc = cost_concentration(resident_year_costs(wh, encounter_costs, years=[year]),
+                              top_percents=(1, 5, 10)).set_index("top_percent").cost_share
     for p in (1, 5, 10):
-        g[f"cost share of top {p} % of residents (%)"] = conc[p]
+        g[f"cost share of top {p} % of residents (%)"] = 100 * conc[p]
     rows = []
     for measure, (target, source) in TARGETS.items():
         if measure not in g:
