@@ -92,38 +92,15 @@ def readmission_rate_65(wh) -> float:
 
 
 def simple_encounter_costs(wh) -> pd.Series:
-    """Average costing: each unit's ledger cost spread evenly over its volume.
+    """Average costing per encounter: each unit's cost spread evenly over its volume.
 
-    Volume is encounters for most units, bed-days for wards, theatre minutes for
-    surgical centres and exams or tests for radiology and the laboratory; the cost
-    of service units reaches encounters through the exams, tests and theatre minutes
-    they use. A stand-in for PEC where PEC tables are absent.
+    A stand-in for PEC where PEC tables are absent; the same method as
+    :func:`pecdata.costing.average_costing` (visits, bed-days, operations, exams or
+    tests per unit and year), applied to every encounter. Indexed by
+    ``encounter_id``.
     """
-    enc, act, ledger, units = wh["encounters"], wh["activities"], wh["ledger"], wh["units"]
-    cost = ledger.groupby(["unit_id", "year"]).amount_sek.sum()
-    utype = units.set_index("unit_id").unit_type
-    vol_res = {"ward": "bed_day", "surgical_centre": "theatre", "imaging": "imaging",
-               "laboratory": "laboratory"}
-    year = enc.set_index("encounter_id").year
-    a = act.assign(year=year.reindex(act.encounter_id).to_numpy())
-    a_unit_type = utype.reindex(a.unit_id.astype(str)).to_numpy()
-    vol_resource = pd.Series(a_unit_type).map(vol_res).to_numpy()
-    is_vol = vol_resource == a.resource.astype(str).to_numpy()
-    vol = a[is_vol].groupby(["unit_id", "year"], observed=True).quantity.sum()
-    enc_units = ~pd.Series(utype.reindex(enc.unit_id.astype(str)).to_numpy()).isin(
-        list(vol_res)).to_numpy()
-    n_enc = enc[enc_units].groupby(["unit_id", "year"], observed=True).size()
-    rate_vol = (cost.reindex(vol.index) / vol).rename("rate")
-    rate_enc = (cost.reindex(n_enc.index) / n_enc).rename("rate")
-    per_enc = pd.Series(0.0, index=enc.encounter_id.to_numpy())
-    key = pd.MultiIndex.from_arrays([enc.unit_id.astype(str), enc.year])
-    per_enc += np.nan_to_num(rate_enc.reindex(key).to_numpy())
-    av = a[is_vol]
-    av_cost = av.quantity.to_numpy() * np.nan_to_num(
-        rate_vol.reindex(pd.MultiIndex.from_arrays([av.unit_id.astype(str), av.year])).to_numpy())
-    extra = pd.Series(av_cost).groupby(av.encounter_id.to_numpy()).sum()
-    per_enc = per_enc.add(extra, fill_value=0.0)
-    return per_enc.rename("cost_sek")
+    from .costing import average_costing, average_encounter_costs
+    return average_encounter_costs(wh, average_costing(wh)).rename("cost_sek")
 
 
 def pec_measures(wh, year: int, ec: pd.DataFrame) -> dict[str, float]:
