@@ -72,8 +72,9 @@ AGE_BANDS = [(0, 19), (20, 44), (45, 64), (65, 79), (80, 200)]
 
 
 def person_years(wh, year: int) -> float:
-    ry = wh["resident_years"]
-    return ry.loc[ry.year == year, "days_resident"].sum() / 365.25
+    """Person-years lived in the region in ``year`` (the denominator of the rates)."""
+    from .denominators import person_years as by_group
+    return float(by_group(wh, by="year", years=[year]).person_years.iloc[0])
 
 
 def _rate(wh, mask, year) -> float:
