@@ -116,6 +116,10 @@ HOME_CARE_VISITS_PER_PATIENT = 30.0
 ED_ADMISSION_SHARE = 1 / 3
 #: Share of inpatient episodes that are planned (elektiva) (E, about 30 % in Swedish somatic care).
 PLANNED_INPATIENT_SHARE = 0.28
+#: Inpatient episodes per 1,000 that come from readmissions added after the first draw (~5) and from
+#: deaths in hospital (~0.4 x 9.5 deaths per 1,000 ~ 4): held back from the direct acute admissions so
+#: that the total stays at the published rate (E, measured on generated regions).
+READMISSION_AND_DEATH_EPISODES_PER_1000 = 9.0
 #: Relative use by age band 0-4, 5-17, 18-44, 45-64, 65-79, 80+ (E, the shape of Socialstyrelsen's
 #: patient-register age profiles; 80+ are ~18-20 % of ED visits [S11]).
 AGE_BAND_EDGES = (0, 5, 18, 45, 65, 80, 200)

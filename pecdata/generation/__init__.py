@@ -125,9 +125,10 @@ def generate(residents: int = A.DEFAULT_TEACHING_RESIDENTS, years: int = A.DEFAU
     lam["emergency"] = lam["emergency"] + ed_members * pl.ED_ATTENDER_VISITS * py.years
     total_ip = A.DEFAULT_RATES_PER_1000["inpatient"]
     planned_target = total_ip * A.PLANNED_INPATIENT_SHARE
-    # direct acute admissions: the rest after ED admissions, readmissions (~5) and deaths (~4)
-    direct_target = total_ip - planned_target - \
-        A.DEFAULT_RATES_PER_1000["emergency"] * A.ED_ADMISSION_SHARE - 9.0
+    # direct acute admissions: the rest after ED admissions, readmissions and deaths in hospital
+    direct_target = (total_ip - planned_target
+                     - A.DEFAULT_RATES_PER_1000["emergency"] * A.ED_ADMISSION_SHARE
+                     - A.READMISSION_AND_DEATH_EPISODES_PER_1000)
     trend_ip = A.DEFAULT_TRENDS["inpatient"]
     lam_direct = care.expected_rates(py, "inpatient", 3, "inpatient", direct_target, trend_ip,
                                      ceiling=A.RATE_CEILINGS["inpatient"])
