@@ -11,7 +11,7 @@ STAMP     := $(VENV)/.installed
 DATASTAMP := $(DATA)/.complete
 PKG_SOURCES := $(shell find pecdata -name '*.py' 2>/dev/null)
 
-.PHONY: all venv data book test test-fast bench exercises notebooks browser assets clean
+.PHONY: all venv data book test test-fast lint bench exercises notebooks browser assets clean
 
 all: book
 
@@ -32,7 +32,7 @@ $(DATASTAMP): $(STAMP) $(PKG_SOURCES)
 
 # Exercise notebooks are generated from the solutions (never edited by hand).
 exercises: $(STAMP)
-	$(BIN)/python -m pecdata.exercises build
+	$(BIN)/python -m pecdata.teaching.exercises build
 
 # Re-run the step notebooks and solutions on the teaching region and store their outputs
 # (after a change to the library or the generator), then regenerate the exercises.
@@ -41,7 +41,7 @@ notebooks: $(DATASTAMP)
 	    PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	        --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.record_timing=False \
 	        "$$nb" || exit 1; done
-	$(BIN)/python -m pecdata.exercises build
+	$(BIN)/python -m pecdata.teaching.exercises build
 
 # Offline JavaScript for the handbook (MathJax, require.js, widgets) from the npm registry.
 assets:
@@ -58,9 +58,17 @@ browser:
 # Every check: unit, property, calibration, doctests, notebooks and solutions (strict nbval on
 # their stored outputs), exercises in sync, the book and the browser.
 NBVAL := --nbval
-test: book browser
+test: lint book browser
 	PECDATA_DIR=$(CURDIR)/$(DATA) PECDATA_REQUIRE_BOOK=1 $(BIN)/python -m pytest -q \
 	    tests pecdata notebooks solutions $(NBVAL)
+
+# One linter and formatter (ruff) and the import layers of the house (import-linter),
+# both configured in pyproject.toml.
+LINTED := pecdata tests bench notebooks solutions
+lint: $(STAMP)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/lint-imports --no-cache
 
 # Library tests only (no notebooks, no book): quick feedback while developing.
 test-fast: $(STAMP)

@@ -11,6 +11,7 @@ Prints one row per analysis: seconds, peak memory allocated during the call
 costs are computed once beforehand (they are timed by PEC's own benchmark), or
 read from the warehouse when it already holds ``encounter_costs``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,20 +25,25 @@ TARGET_SECONDS = 2.0
 def _region(args):
     if args.path:
         from pecdata.warehouse import load
+
         return load(args.path), f"loaded from {args.path}"
     from pecdata.generation import generate
+
     t0 = time.perf_counter()
     wh = generate(residents=args.residents, years=args.years, seed=args.seed)
-    return wh, (f"generated: {args.residents:,} residents, {args.years} years, seed {args.seed} "
-                f"({time.perf_counter() - t0:.0f} s)")
+    return wh, (
+        f"generated: {args.residents:,} residents, {args.years} years, seed {args.seed} "
+        f"({time.perf_counter() - t0:.0f} s)"
+    )
 
 
 def _analyses(wh):
-    from pecdata import conformance as cf
-    from pecdata import current_state as cs
-    from pecdata import indicators as ind
-    from pecdata import segments as sg
+    from pecdata.analyses import conformance as cf
+    from pecdata.analyses import current_state as cs
+    from pecdata.analyses import indicators as ind
+    from pecdata.analyses import segments as sg
     from pecdata.pec import cost_encounters
+
     if "encounter_costs" in wh and "unused_capacity" in wh:
         ec, uc, pr = wh["encounter_costs"], wh["unused_capacity"], wh.get("pool_rates")
     else:
@@ -49,16 +55,20 @@ def _analyses(wh):
     return {
         "utilisation_per_1000 (year x level)": lambda: cs.utilisation_per_1000(wh),
         "utilisation_per_1000 (age x sex x level)": lambda: cs.utilisation_per_1000(
-            wh, by=["year", "age_band", "sex", "care_level"]),
+            wh, by=["year", "age_band", "sex", "care_level"]
+        ),
         "utilisation_per_1000 (patients by municipality)": lambda: cs.utilisation_per_1000(
-            wh, by=["municipality_code", "care_level"], count="patients"),
+            wh, by=["municipality_code", "care_level"], count="patients"
+        ),
         "utilisation_trends": lambda: cs.utilisation_trends(wh),
         "ed_flow": lambda: cs.ed_flow(wh),
         "specialist_referrals (by centre)": lambda: cs.specialist_referrals(
-            wh, by=["year", "listed_unit_id"]),
+            wh, by=["year", "listed_unit_id"]
+        ),
         "ward_occupancy": lambda: cs.ward_occupancy(wh),
         "staff_utilisation (all units, professions)": lambda: cs.staff_utilisation(
-            wh, unit_types=None, by_profession=True),
+            wh, unit_types=None, by_profession=True
+        ),
         "resident_year_costs": lambda: sg.resident_year_costs(wh, ec),
         "cost_concentration": lambda: sg.cost_concentration(costs),
         "lorenz_curve": lambda: sg.lorenz_curve(costs),
@@ -69,12 +79,12 @@ def _analyses(wh):
         "avoidable_admissions": lambda: ind.avoidable_admissions(wh),
         "readmission_flags": lambda: ind.readmission_flags(wh),
         "readmissions_30d (by municipality)": lambda: ind.readmissions_30d(
-            wh, by="municipality_code", min_age=65, flags=flags),
+            wh, by="municipality_code", min_age=65, flags=flags
+        ),
         "repeat_readmitters": lambda: ind.repeat_readmitters(wh, flags=flags),
         "frequent_ed_attenders": lambda: ind.frequent_ed_attenders(wh),
         "ed_attender_summary": lambda: ind.ed_attender_summary(wh),
-        "unused_capacity_hotspots": lambda: ind.unused_capacity_hotspots(
-            uc, wh["units"], pr),
+        "unused_capacity_hotspots": lambda: ind.unused_capacity_hotspots(uc, wh["units"], pr),
         "conformance_summary": lambda: cf.conformance_summary(wh),
     }
 
@@ -87,11 +97,13 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=2022)
     args, _ = p.parse_known_args(argv)
     wh, origin = _region(args)
-    print(f"Region {origin}: {len(wh['encounters']):,} encounters, "
-          f"{len(wh['activities']):,} activities")
+    print(
+        f"Region {origin}: {len(wh['encounters']):,} encounters, "
+        f"{len(wh['activities']):,} activities"
+    )
     rows = []
     for name, fn in _analyses(wh).items():
-        fn()                                     # warm caches (first pandas/numba imports)
+        fn()  # warm caches (first pandas/numba imports)
         t0 = time.perf_counter()
         fn()
         seconds = time.perf_counter() - t0
@@ -103,11 +115,15 @@ def main(argv=None) -> int:
     width = max(len(r[0]) for r in rows)
     print(f"\n{'analysis':<{width}}  {'time s':>7}  {'peak MB':>8}  {'target s':>8}  {'ratio':>6}")
     for name, seconds, peak in rows:
-        print(f"{name:<{width}}  {seconds:7.2f}  {peak:8.0f}  {TARGET_SECONDS:8.1f}  "
-              f"{seconds / TARGET_SECONDS:6.2f}")
+        print(
+            f"{name:<{width}}  {seconds:7.2f}  {peak:8.0f}  {TARGET_SECONDS:8.1f}  "
+            f"{seconds / TARGET_SECONDS:6.2f}"
+        )
     slow = [r[0] for r in rows if r[1] > TARGET_SECONDS]
-    print(f"\n{len(rows) - len(slow)} of {len(rows)} within {TARGET_SECONDS:g} s"
-          + (f"; over: {', '.join(slow)}" if slow else ""))
+    print(
+        f"\n{len(rows) - len(slow)} of {len(rows)} within {TARGET_SECONDS:g} s"
+        + (f"; over: {', '.join(slow)}" if slow else "")
+    )
     return 0
 
 

@@ -14,6 +14,7 @@ including the save. Targets (issue 2, item 9): the full region in at most 15 s
 and 3 GB on two cores; the table shows each figure's ratio to its target (below
 1 meets it). The script reports; it does not judge: it always exits 0.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,6 +40,7 @@ def child(residents: int, folder: str) -> None:
     t0 = time.perf_counter()
     from pecdata.generation import generate
     from pecdata.warehouse import save
+
     imported = time.perf_counter() - t0
     t0 = time.perf_counter()
     wh = generate(residents=residents, years=YEARS, seed=SEED, progress=residents >= FULL)
@@ -48,17 +50,31 @@ def child(residents: int, folder: str) -> None:
     t0 = time.perf_counter()
     save(wh, os.path.join(folder, "region"))
     save_s = time.perf_counter() - t0
-    print(json.dumps(dict(residents=residents, import_s=imported, generate_s=generate_s,
-                          peak_generate_gb=peak_generate, save_s=save_s,
-                          peak_total_gb=_peak_gb(), rows=rows, stages=wh.meta["seconds"])))
+    print(
+        json.dumps(
+            dict(
+                residents=residents,
+                import_s=imported,
+                generate_s=generate_s,
+                peak_generate_gb=peak_generate,
+                save_s=save_s,
+                peak_total_gb=_peak_gb(),
+                rows=rows,
+                stages=wh.meta["seconds"],
+            )
+        )
+    )
 
 
 def measure(residents: int) -> dict:
     """Run :func:`child` in a fresh interpreter; the error text instead if it fails."""
     with tempfile.TemporaryDirectory(prefix="pecdata-bench-") as folder:
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, __file__, "--child", str(residents), folder],
-                              stdout=subprocess.PIPE, text=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", str(residents), folder],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         process_s = time.perf_counter() - t0
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode != 0 or not lines:
@@ -72,12 +88,18 @@ def _fmt(x, spec=".2f") -> str:
 
 def report(results: list[dict]) -> str:
     ok = [r for r in results if "error" not in r]
-    head = (f"{'residents':>10} {'generate s':>10} {'/ 15 s':>7} {'peak GB':>8} {'/ 3 GB':>7} "
-            f"{'save s':>7} {'peak GB':>8} {'process s':>9} {'rows':>12}")
-    lines = ["Generating the region: pecdata.generate(residents, years=3, seed=2022)",
-             f"targets for the full region: <= {TARGET_SECONDS:g} s and <= {TARGET_GB:g} GB "
-             "peak memory on two cores (ratio < 1 meets the target)", "",
-             f"{'':>10} {'':>10} {'':>7} {'generate':>8} {'':>7} {'':>7} {'+ save':>8}", head]
+    head = (
+        f"{'residents':>10} {'generate s':>10} {'/ 15 s':>7} {'peak GB':>8} {'/ 3 GB':>7} "
+        f"{'save s':>7} {'peak GB':>8} {'process s':>9} {'rows':>12}"
+    )
+    lines = [
+        "Generating the region: pecdata.generate(residents, years=3, seed=2022)",
+        f"targets for the full region: <= {TARGET_SECONDS:g} s and <= {TARGET_GB:g} GB "
+        "peak memory on two cores (ratio < 1 meets the target)",
+        "",
+        f"{'':>10} {'':>10} {'':>7} {'generate':>8} {'':>7} {'':>7} {'+ save':>8}",
+        head,
+    ]
     for r in results:
         if "error" in r:
             lines.append(f"{r['residents']:>10,} failed: {r['error']}")
@@ -86,25 +108,32 @@ def report(results: list[dict]) -> str:
             f"{r['residents']:>10,} {r['generate_s']:>10.2f} "
             f"{r['generate_s'] / TARGET_SECONDS:>7.2f} {r['peak_generate_gb']:>8.2f} "
             f"{r['peak_generate_gb'] / TARGET_GB:>7.2f} {r['save_s']:>7.2f} "
-            f"{r['peak_total_gb']:>8.2f} {r['process_s']:>9.2f} {r['rows']:>12,}")
+            f"{r['peak_total_gb']:>8.2f} {r['process_s']:>9.2f} {r['rows']:>12,}"
+        )
     if ok:
         stages = list(ok[0]["stages"])
-        lines += ["", "seconds per stage (wh.meta['seconds'])",
-                  f"{'stage':<12}" + "".join(f"{r['residents']:>12,}" for r in ok)]
+        lines += [
+            "",
+            "seconds per stage (wh.meta['seconds'])",
+            f"{'stage':<12}" + "".join(f"{r['residents']:>12,}" for r in ok),
+        ]
         for s in stages:
             lines.append(f"{s:<12}" + "".join(f"{_fmt(r['stages'].get(s)):>12}" for r in ok))
-    lines += ["", "generate s: wall time of generate() in a fresh process (imports excluded); "
-              "peak GB: peak resident memory; save s: writing Parquet and DuckDB; process s: "
-              "the whole child process. The machine is shared: repeat for a steady figure."]
+    lines += [
+        "",
+        "generate s: wall time of generate() in a fresh process (imports excluded); "
+        "peak GB: peak resident memory; save s: writing Parquet and DuckDB; process s: "
+        "the whole child process. The machine is shared: repeat for a steady figure.",
+    ]
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--full", action="store_true",
-                        help=f"also the full region ({FULL:,} residents)")
-    parser.add_argument("--child", nargs=2, metavar=("RESIDENTS", "FOLDER"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--full", action="store_true", help=f"also the full region ({FULL:,} residents)"
+    )
+    parser.add_argument("--child", nargs=2, metavar=("RESIDENTS", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         child(int(args.child[0]), args.child[1])

@@ -3,6 +3,7 @@
 Each benchmark is a script that prints its own table (time, peak memory, target,
 ratio). They report; they do not fail the build. ``make bench`` runs this file.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -13,8 +14,11 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    scripts = sorted(p for p in HERE.glob("*.py") if p.name not in ("run.py", "__init__.py")
-                     and not p.name.startswith("_"))
+    scripts = sorted(
+        p
+        for p in HERE.glob("*.py")
+        if p.name not in ("run.py", "__init__.py") and not p.name.startswith("_")
+    )
     failed = []
     for script in scripts:
         print(f"\n=== {script.name} ===", flush=True)

@@ -8,6 +8,7 @@ Run:  .venv/bin/python bench/scenarios.py [WAREHOUSE_DIR]
 The warehouse is read from the argument, else $PECDATA_DIR, data/region or data/dev;
 without one it generates the teaching region (50,000 residents, seed 2022) first.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,9 +25,12 @@ TARGET_RECOMPUTE_MS = 100.0
 def _warehouse():
     from pecdata.generation import generate
     from pecdata.warehouse import load
+
     env = [os.environ["PECDATA_DIR"]] if "PECDATA_DIR" in os.environ else []
-    candidates = [Path(p) for p in sys.argv[1:2] + env] + [ROOT / "data" / "region",
-                                                           ROOT / "data" / "dev"]
+    candidates = [Path(p) for p in sys.argv[1:2] + env] + [
+        ROOT / "data" / "region",
+        ROOT / "data" / "dev",
+    ]
     for path in candidates:
         if (path / "metadata.json").exists():
             return load(path), str(path)
@@ -43,12 +47,12 @@ def _timed(fn, repeat=1):
 
 
 def main() -> dict:
-    from pecdata.explorer import explore_scenarios
-    from pecdata.interventions import catalogue
-    from pecdata.portfolio import compare_sequencing
-    from pecdata.projection import project_population
-    from pecdata.scenarios import _evaluate, build_baseline
-    from pecdata.uncertainty import monte_carlo, tornado
+    from pecdata.planning.explorer import explore_scenarios
+    from pecdata.planning.interventions import catalogue
+    from pecdata.planning.portfolio import compare_sequencing
+    from pecdata.planning.projection import project_population
+    from pecdata.planning.scenarios import _evaluate, build_baseline
+    from pecdata.planning.uncertainty import monte_carlo, tornado
 
     wh, source = _warehouse()
     residents = int(wh["resident_years"].query("year == year.max()").shape[0])
@@ -60,12 +64,17 @@ def main() -> dict:
     results["engine_ms_median"] = 1000 * np.median(t)
     proj, t = _timed(lambda: project_population(wh, years=10))
     results["projection_s"] = t[0]
-    ex, t = _timed(lambda: explore_scenarios(b, include=["mobile_home_team", "digital_visits"],
-                                             projection=project_population(wh, years=5)))
+    ex, t = _timed(
+        lambda: explore_scenarios(
+            b,
+            include=["mobile_home_team", "digital_visits"],
+            projection=project_population(wh, years=5),
+        )
+    )
     results["explorer_first_draw_s"] = t[0]
     moves = []
     slider = ex.controls["mobile_home_team"]["coverage"]
-    for i in range(60):                      # a participant dragging a slider back and forth
+    for i in range(60):  # a participant dragging a slider back and forth
         slider.value = round(0.2 + 0.7 * abs(np.sin(i / 6)), 2)
         moves.append(ex.last_seconds)
     for key in ("care_coordinator", "right_sized_wards", "remote_monitoring"):
@@ -85,8 +94,10 @@ def main() -> dict:
     for k, v in results.items():
         print(f"{k:32s} {v:10.3f}")
     ok = results["explorer_recompute_ms_p95"] <= TARGET_RECOMPUTE_MS
-    print(f"explorer recompute target <= {TARGET_RECOMPUTE_MS:.0f} ms (95th percentile): "
-          f"{'OK' if ok else 'SLOW'}; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"explorer recompute target <= {TARGET_RECOMPUTE_MS:.0f} ms (95th percentile): "
+        f"{'OK' if ok else 'SLOW'}; load average {os.getloadavg()[0]:.1f}"
+    )
     return results
 
 

@@ -18,6 +18,7 @@ Write ``configure(parser)`` (add the arguments) and ``run(args) -> int``
 ``generate`` is registered below, e.g. ``cost DIR`` in this module or in a
 module listed in :data:`COMMAND_MODULES`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pecdata import assumptions as A
+from pecdata.generation import assumptions as A
 
 __all__ = ["main", "command", "COMMANDS", "COMMAND_MODULES"]
 
@@ -85,6 +86,7 @@ def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser],
     def register(run: Callable[[argparse.Namespace], int]):
         COMMANDS[name] = Command(name, help, configure, run)
         return run
+
     return register
 
 
@@ -96,10 +98,14 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     import importlib
+
     for module in COMMAND_MODULES:
         importlib.import_module(module)
-    parser = _Parser(prog="pecdata", description="Region Havsland: a synthetic regional "
-                     "health-care data warehouse and its Patient Encounter Cost (PEC).")
+    parser = _Parser(
+        prog="pecdata",
+        description="Region Havsland: a synthetic regional "
+        "health-care data warehouse and its Patient Encounter Cost (PEC).",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -131,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     ...
     0
     """
-    from pecdata.validation import ValidationError
+    from pecdata.warehouse.validation import ValidationError
+
     args = _parser().parse_args(argv)
     try:
         return int(args._run(args) or 0)
@@ -141,47 +148,75 @@ def main(argv: list[str] | None = None) -> int:
     except (FileExistsError, FileNotFoundError, ValidationError, ValueError, OSError) as exc:
         if args.debug:
             raise
-        text = str(exc) if not isinstance(exc, ValidationError) else (
-            f"the warehouse is not valid ({len(exc.problems)} problem"
-            f"{'s' * (len(exc.problems) != 1)}):\n  " + str(exc).replace("\n", "\n  "))
+        text = (
+            str(exc)
+            if not isinstance(exc, ValidationError)
+            else (
+                f"the warehouse is not valid ({len(exc.problems)} problem"
+                f"{'s' * (len(exc.problems) != 1)}):\n  " + str(exc).replace("\n", "\n  ")
+            )
+        )
         print(f"error: {text}", file=sys.stderr)
         return 1
 
 
 # --- generate -----------------------------------------------------------------------------------
 def _configure_generate(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--residents", type=int, default=A.DEFAULT_TEACHING_RESIDENTS,
-                   help=f"number of residents (default {A.DEFAULT_TEACHING_RESIDENTS:,}; full "
-                   f"size {A.FULL_SIZE_RESIDENTS:,})")
-    p.add_argument("--years", type=int, default=A.DEFAULT_YEARS,
-                   help=f"number of years (default {A.DEFAULT_YEARS})")
-    p.add_argument("--seed", type=int, default=A.DEFAULT_SEED,
-                   help=f"random seed (default {A.DEFAULT_SEED})")
-    p.add_argument("--start-year", type=int, default=A.DEFAULT_START_YEAR,
-                   help=f"first year (default {A.DEFAULT_START_YEAR})")
+    p.add_argument(
+        "--residents",
+        type=int,
+        default=A.DEFAULT_TEACHING_RESIDENTS,
+        help=f"number of residents (default {A.DEFAULT_TEACHING_RESIDENTS:,}; full "
+        f"size {A.FULL_SIZE_RESIDENTS:,})",
+    )
+    p.add_argument(
+        "--years",
+        type=int,
+        default=A.DEFAULT_YEARS,
+        help=f"number of years (default {A.DEFAULT_YEARS})",
+    )
+    p.add_argument(
+        "--seed", type=int, default=A.DEFAULT_SEED, help=f"random seed (default {A.DEFAULT_SEED})"
+    )
+    p.add_argument(
+        "--start-year",
+        type=int,
+        default=A.DEFAULT_START_YEAR,
+        help=f"first year (default {A.DEFAULT_START_YEAR})",
+    )
     p.add_argument("--out", required=True, type=Path, help="folder to write the warehouse to")
-    p.add_argument("--no-planted", dest="planted", action="store_false",
-                   help="do not plant the findings of the trainers' answer key")
-    p.add_argument("--force", action="store_true",
-                   help="replace a warehouse already in the folder")
+    p.add_argument(
+        "--no-planted",
+        dest="planted",
+        action="store_false",
+        help="do not plant the findings of the trainers' answer key",
+    )
+    p.add_argument("--force", action="store_true", help="replace a warehouse already in the folder")
 
 
-@command("generate", "Generate the synthetic region and save it (Parquet + DuckDB).",
-         _configure_generate)
+@command(
+    "generate", "Generate the synthetic region and save it (Parquet + DuckDB).", _configure_generate
+)
 def _generate(args: argparse.Namespace) -> int:
     from pecdata import generation
     from pecdata.generation.findings import answer_key_markdown
-    from pecdata.validation import validate
     from pecdata.warehouse import check_target, save
+    from pecdata.warehouse.validation import validate
+
     if args.residents < MIN_RESIDENTS:
         raise ValueError(f"--residents must be at least {MIN_RESIDENTS} (got {args.residents})")
     if args.years < MIN_YEARS:
         raise ValueError(f"--years must be at least {MIN_YEARS} (got {args.years})")
     check_target(args.out, overwrite=args.force)  # fail before the long part
     t0 = time.perf_counter()
-    wh = generation.generate(residents=args.residents, years=args.years, seed=args.seed,
-                             start_year=args.start_year, planted=args.planted,
-                             progress=sys.stderr.isatty())
+    wh = generation.generate(
+        residents=args.residents,
+        years=args.years,
+        seed=args.seed,
+        start_year=args.start_year,
+        planted=args.planted,
+        progress=sys.stderr.isatty(),
+    )
     t1 = time.perf_counter()
     validate(wh)
     t2 = time.perf_counter()
@@ -191,12 +226,16 @@ def _generate(args: argparse.Namespace) -> int:
     t3 = time.perf_counter()
     rows = wh.row_counts()
     width = max(map(len, rows))
-    print(f"Generated {args.residents:,} residents, {args.years} year(s) from {args.start_year}, "
-          f"seed {args.seed}{'' if args.planted else ', no planted findings'}:")
+    print(
+        f"Generated {args.residents:,} residents, {args.years} year(s) from {args.start_year}, "
+        f"seed {args.seed}{'' if args.planted else ', no planted findings'}:"
+    )
     for name, n in rows.items():
         print(f"  {name:<{width}}  {n:>12,} rows")
-    print(f"{len(rows)} tables, {sum(rows.values()):,} rows; generated in {t1 - t0:.1f} s, "
-          f"validated in {t2 - t1:.1f} s, saved in {t3 - t2:.1f} s.")
+    print(
+        f"{len(rows)} tables, {sum(rows.values()):,} rows; generated in {t1 - t0:.1f} s, "
+        f"validated in {t2 - t1:.1f} s, saved in {t3 - t2:.1f} s."
+    )
     print(f"Saved to {folder.resolve()} (Parquet files, warehouse.duckdb, metadata.json).")
     print(f"Trainers' answer key (planted findings): {key}")
     print(f"Load it with: pecdata.warehouse.load({str(folder)!r})")
@@ -208,36 +247,48 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
     p.add_argument("folder", type=Path, help="a warehouse folder written by `pecdata generate`")
 
 
-@command("validate", "Check a warehouse folder: files, tables, columns and keys.",
-         _configure_validate)
+@command(
+    "validate", "Check a warehouse folder: files, tables, columns and keys.", _configure_validate
+)
 def _validate(args: argparse.Namespace) -> int:
-    from pecdata.validation import check
     from pecdata.warehouse import load, verify_files
+    from pecdata.warehouse.validation import check
+
     t0 = time.perf_counter()
     messages = verify_files(args.folder)
     wh = load(args.folder, validate=False)
     messages += [str(p) for p in check(wh)]
     if messages:
-        print(f"error: {args.folder} is not valid ({len(messages)} problem"
-              f"{'s' * (len(messages) != 1)}):", file=sys.stderr)
+        print(
+            f"error: {args.folder} is not valid ({len(messages)} problem"
+            f"{'s' * (len(messages) != 1)}):",
+            file=sys.stderr,
+        )
         for m in messages:
             print(f"  {m}", file=sys.stderr)
         return 1
     rows = wh.row_counts()
-    print(f"OK: {args.folder}: {len(rows)} tables, {sum(rows.values()):,} rows, valid "
-          f"(checked in {time.perf_counter() - t0:.1f} s)")
+    print(
+        f"OK: {args.folder}: {len(rows)} tables, {sum(rows.values()):,} rows, valid "
+        f"(checked in {time.perf_counter() - t0:.1f} s)"
+    )
     return 0
 
 
 # --- dictionary ---------------------------------------------------------------------------------
 def _configure_dictionary(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("markdown", "csv"), default="markdown",
-                   help="output format (default markdown)")
+    p.add_argument(
+        "--format",
+        choices=("markdown", "csv"),
+        default="markdown",
+        help="output format (default markdown)",
+    )
 
 
 @command("dictionary", "Print the data dictionary (Markdown or CSV).", _configure_dictionary)
 def _dictionary(args: argparse.Namespace) -> int:
-    from pecdata.dictionary import data_dictionary, dictionary_markdown
+    from pecdata.warehouse.dictionary import data_dictionary, dictionary_markdown
+
     if args.format == "csv":
         sys.stdout.write(data_dictionary().to_csv(index=False, lineterminator="\n"))
     else:
@@ -252,10 +303,14 @@ def _configure_cost(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="replace PEC tables already there")
 
 
-@command("cost", "Cost every encounter with PEC, add the result tables and print the "
-         "reconciliation.", _configure_cost)
+@command(
+    "cost",
+    "Cost every encounter with PEC, add the result tables and print the reconciliation.",
+    _configure_cost,
+)
 def _cost(args: argparse.Namespace) -> int:
     from pecdata.pec import PEC_TABLES, add_cost_tables
+
     t0 = time.perf_counter()
     try:
         result = add_cost_tables(args.folder, years=args.years, replace=args.force)
@@ -264,6 +319,7 @@ def _cost(args: argparse.Namespace) -> int:
     print(result)
     print(f"Added {', '.join(PEC_TABLES)} to {args.folder} in {time.perf_counter() - t0:.1f} s.")
     return 0 if result.balanced else 1
+
 
 if __name__ == "__main__":  # python -m pecdata.cli
     sys.exit(main())

@@ -3,6 +3,7 @@
 Generating a region takes about a second at a few thousand residents; these
 helpers cache the result so the many examples in the documentation share one.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -23,7 +24,7 @@ def example_warehouse(residents: int = EXAMPLE_RESIDENTS, seed: int = EXAMPLE_SE
     >>> wh["resident_years"].year.unique().tolist()
     [2022, 2023, 2024]
     """
-    from .generation import generate
+    from pecdata.generation import generate
 
     return generate(residents=residents, years=3, seed=seed)
 
@@ -37,11 +38,12 @@ def example_costed_warehouse(residents: int = EXAMPLE_RESIDENTS, seed: int = EXA
     Examples
     --------
     >>> wh = example_costed_warehouse()
-    >>> float(wh["reconciliation"].query("unit_type == 'total'").difference_b_sek.abs().max()) < 0.01
+    >>> total = wh["reconciliation"].query("unit_type == 'total'")
+    >>> float(total.difference_b_sek.abs().max()) < 0.01
     True
     """
-    from .pec import cost_encounters
-    from .warehouse import Warehouse
+    from pecdata.pec import cost_encounters
+    from pecdata.warehouse import Warehouse
 
     wh = example_warehouse(residents, seed)
     return Warehouse({**wh, **cost_encounters(wh).tables()}, meta=wh.meta)

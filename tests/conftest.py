@@ -1,4 +1,5 @@
 """Shared fixtures: one small region built once per test session (as seaborn's tests do)."""
+
 from __future__ import annotations
 
 import os

@@ -1,6 +1,6 @@
 """A tiny, hand-built, valid warehouse for tests and hand-computed examples.
 
-``tiny_tables()`` returns every table of :data:`pecdata.schema.TABLES` for
+``tiny_tables()`` returns every table of :data:`pecdata.warehouse.schema.TABLES` for
 one year (2022) of a made-up corner of Region Havsland. The numbers are
 round so that a costing (PEC) can be worked out by hand:
 
@@ -69,15 +69,18 @@ Pathways: resident 2's COPD course (admission, discharge, follow-up visit)
 and resident 1's hip osteoarthritis course (diagnosis, basic treatment, and
 an orthopaedic referral without an encounter).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from pecdata import schema as S
-from pecdata.generation.organisation import (ACCOUNTS, SALARY_ACCOUNT,  # noqa: F401 (re-exported)
-                                          accounts_table)
+from pecdata.generation.organisation import (
+    SALARY_ACCOUNT,  # noqa: F401 (re-exported)
+    accounts_table,
+)
 from pecdata.warehouse import Warehouse
+from pecdata.warehouse import schema as S
 
 NA = None
 T = pd.Timestamp
@@ -112,9 +115,17 @@ def _frame(name: str, rows: list[tuple]) -> pd.DataFrame:
 PC, ED, WARD, IMG = "PC-HAV-01", "HAV-ED", "HAV-W-MED", "HAV-IMG"
 
 #: Staff per unit and profession (FTE) in 2022.
-FTE = {(PC, "physician"): 2, (PC, "nurse"): 2, (ED, "physician"): 5, (ED, "nurse"): 10,
-       (WARD, "physician"): 2, (WARD, "nurse"): 10, (WARD, "assistant_nurse"): 10,
-       (IMG, "physician"): 1, (IMG, "nurse"): 2}
+FTE = {
+    (PC, "physician"): 2,
+    (PC, "nurse"): 2,
+    (ED, "physician"): 5,
+    (ED, "nurse"): 10,
+    (WARD, "physician"): 2,
+    (WARD, "nurse"): 10,
+    (WARD, "assistant_nurse"): 10,
+    (IMG, "physician"): 1,
+    (IMG, "nurse"): 2,
+}
 #: Hours per FTE: paid, absence, training, breaks, practical.
 HOURS_PER_FTE = (2000, 280, 40, 80, 1600)
 #: Salary per FTE and year (SEK); the salary account of each profession is the generator's
@@ -126,8 +137,7 @@ ON_COSTS = 0.4
 OTHER_COSTS = {
     PC: {"6100": 400_000, "6400": 100_000, "6900": 300_000},
     ED: {"4010": 500_000, "4020": 300_000, "6100": 1_000_000, "6200": 200_000},
-    WARD: {"4010": 1_500_000, "4020": 500_000, "6100": 2_000_000, "6200": 200_000,
-           "7600": 400_000},
+    WARD: {"4010": 1_500_000, "4020": 500_000, "6100": 2_000_000, "6200": 200_000, "7600": 400_000},
     IMG: {"6100": 300_000, "6200": 1_900_000},
 }
 
@@ -147,108 +157,300 @@ def ledger_2022() -> dict[str, dict[str, float]]:
 def tiny_tables() -> dict[str, pd.DataFrame]:
     """Every warehouse table, tiny and valid (see the module docstring for the numbers)."""
     t = {}
-    t["municipalities"] = _frame("municipalities", [
-        ("HAV", "Havsfors", "Havsfors", 0.5),
-        ("VAL", "Vallsberg", "Havsfors", 0.3),
-        ("LAX", "Laxvik", "Havsfors", 0.2),
-    ])
-    t["units"] = _frame("units", [
-        (PC, "Vårdcentral Centrum (Havsfors)", "primary_care_centre", "general_practice",
-         "Vårdcentral Centrum", "HAV", "region", 0, 0),
-        (ED, "Havsfors Hospital emergency department", "emergency_department",
-         "emergency_medicine", "Havsfors Hospital", "HAV", "region", 0, 0),
-        (WARD, "Havsfors Hospital ward, internal medicine", "ward", "internal_medicine",
-         "Havsfors Hospital", "HAV", "region", 10, 0),
-        (IMG, "Havsfors Hospital radiology", "imaging", "radiology", "Havsfors Hospital", "HAV",
-         "region", 0, 0),
-    ])
-    t["residents"] = _frame("residents", [
-        (1, "F", T("1950-03-15"), "HAV", PC, NA, NA, NA),
-        (2, "M", T("1940-06-01"), "HAV", PC, NA, NA, T("2022-12-20")),
-        (3, "F", T("1990-01-10"), "VAL", PC, T("2022-07-01"), NA, NA),
-        (4, "M", T("2005-09-30"), "LAX", PC, NA, NA, NA),
-    ])
-    t["resident_years"] = _frame("resident_years", [
-        (1, 2022, 72, "HAV", PC, 365),
-        (2, 2022, 82, "HAV", PC, 354),  # died 20 December
-        (3, 2022, 32, "VAL", PC, 184),  # moved in 1 July
-        (4, 2022, 17, "LAX", PC, 365),
-    ])
-    t["conditions"] = _frame("conditions", [
-        (1, "hypertension", "I10", T("2015-05-01")),
-        (1, "hip_osteoarthritis", "M16", T("2022-03-01")),
-        (2, "heart_failure", "I50", T("2018-02-01")),
-        (2, "copd", "J44", T("2019-01-01")),
-    ])
-    t["encounters"] = _frame("encounters", [
-        (1, 1, PC, 2022, "primary_care", "physician", T("2022-03-01 09:00"),
-         T("2022-03-01 09:30"), 0, "M16", False, NA, NA),
-        (2, 1, PC, 2022, "digital", "nurse", T("2022-03-15 10:00"), T("2022-03-15 10:15"), 0,
-         "M16", False, NA, NA),
-        (3, 2, ED, 2022, "emergency", "physician", T("2022-04-10 20:00"),
-         T("2022-04-11 00:00"), 0, "I50", True, NA, NA),
-        (4, 2, WARD, 2022, "inpatient", "physician", T("2022-04-11 00:00"),
-         T("2022-04-15 11:00"), 4, "I50", True, "home_with_home_care", 3),
-        (5, 3, PC, 2022, "primary_care", "nurse", T("2022-08-15 13:00"), T("2022-08-15 13:20"),
-         0, NA, False, NA, NA),
-        (6, 4, ED, 2022, "emergency", "physician", T("2022-05-20 15:00"), T("2022-05-20 18:00"),
-         0, "S52", True, NA, NA),
-        (7, 2, WARD, 2022, "inpatient", "physician", T("2022-10-01 08:00"),
-         T("2022-10-06 12:00"), 5, "J44", True, "home", NA),
-        (8, 2, PC, 2022, "primary_care", "physician", T("2022-10-20 09:00"),
-         T("2022-10-20 09:30"), 0, "J44", False, NA, NA),
-    ])
-    t["activities"] = _frame("activities", [
-        (1, PC, "physician", 30, "minutes"),
-        (2, PC, "nurse", 15, "minutes"),
-        (3, ED, "physician", 60, "minutes"),
-        (3, ED, "nurse", 120, "minutes"),
-        (3, ED, "drugs", 500, "sek"),
-        (3, IMG, "imaging", 1, "exams"),
-        (4, WARD, "bed_day", 4, "bed_days"),
-        (4, WARD, "physician", 120, "minutes"),
-        (4, WARD, "nurse", 600, "minutes"),
-        (4, WARD, "assistant_nurse", 480, "minutes"),
-        (4, WARD, "drugs", 2000, "sek"),
-        (5, PC, "nurse", 20, "minutes"),
-        (6, ED, "physician", 30, "minutes"),
-        (6, ED, "nurse", 60, "minutes"),
-        (6, ED, "supplies", 300, "sek"),
-        (6, IMG, "imaging", 2, "exams"),
-        (7, WARD, "bed_day", 5, "bed_days"),
-        (7, WARD, "physician", 150, "minutes"),
-        (7, WARD, "nurse", 750, "minutes"),
-        (7, WARD, "assistant_nurse", 600, "minutes"),
-        (7, WARD, "drugs", 1000, "sek"),
-        (8, PC, "physician", 30, "minutes"),
-    ])
-    t["staffing"] = _frame("staffing", [
-        (unit, 2022, prof, fte, *(fte * h for h in HOURS_PER_FTE))
-        for (unit, prof), fte in FTE.items()
-    ])
-    t["capacity"] = _frame("capacity", [
-        (WARD, 2022, "bed_day", 3650, "bed_days"),
-        (IMG, 2022, "imaging", 10_000, "exams"),
-    ])
+    t["municipalities"] = _frame(
+        "municipalities",
+        [
+            ("HAV", "Havsfors", "Havsfors", 0.5),
+            ("VAL", "Vallsberg", "Havsfors", 0.3),
+            ("LAX", "Laxvik", "Havsfors", 0.2),
+        ],
+    )
+    t["units"] = _frame(
+        "units",
+        [
+            (
+                PC,
+                "Vårdcentral Centrum (Havsfors)",
+                "primary_care_centre",
+                "general_practice",
+                "Vårdcentral Centrum",
+                "HAV",
+                "region",
+                0,
+                0,
+            ),
+            (
+                ED,
+                "Havsfors Hospital emergency department",
+                "emergency_department",
+                "emergency_medicine",
+                "Havsfors Hospital",
+                "HAV",
+                "region",
+                0,
+                0,
+            ),
+            (
+                WARD,
+                "Havsfors Hospital ward, internal medicine",
+                "ward",
+                "internal_medicine",
+                "Havsfors Hospital",
+                "HAV",
+                "region",
+                10,
+                0,
+            ),
+            (
+                IMG,
+                "Havsfors Hospital radiology",
+                "imaging",
+                "radiology",
+                "Havsfors Hospital",
+                "HAV",
+                "region",
+                0,
+                0,
+            ),
+        ],
+    )
+    t["residents"] = _frame(
+        "residents",
+        [
+            (1, "F", T("1950-03-15"), "HAV", PC, NA, NA, NA),
+            (2, "M", T("1940-06-01"), "HAV", PC, NA, NA, T("2022-12-20")),
+            (3, "F", T("1990-01-10"), "VAL", PC, T("2022-07-01"), NA, NA),
+            (4, "M", T("2005-09-30"), "LAX", PC, NA, NA, NA),
+        ],
+    )
+    t["resident_years"] = _frame(
+        "resident_years",
+        [
+            (1, 2022, 72, "HAV", PC, 365),
+            (2, 2022, 82, "HAV", PC, 354),  # died 20 December
+            (3, 2022, 32, "VAL", PC, 184),  # moved in 1 July
+            (4, 2022, 17, "LAX", PC, 365),
+        ],
+    )
+    t["conditions"] = _frame(
+        "conditions",
+        [
+            (1, "hypertension", "I10", T("2015-05-01")),
+            (1, "hip_osteoarthritis", "M16", T("2022-03-01")),
+            (2, "heart_failure", "I50", T("2018-02-01")),
+            (2, "copd", "J44", T("2019-01-01")),
+        ],
+    )
+    t["encounters"] = _frame(
+        "encounters",
+        [
+            (
+                1,
+                1,
+                PC,
+                2022,
+                "primary_care",
+                "physician",
+                T("2022-03-01 09:00"),
+                T("2022-03-01 09:30"),
+                0,
+                "M16",
+                False,
+                NA,
+                NA,
+            ),
+            (
+                2,
+                1,
+                PC,
+                2022,
+                "digital",
+                "nurse",
+                T("2022-03-15 10:00"),
+                T("2022-03-15 10:15"),
+                0,
+                "M16",
+                False,
+                NA,
+                NA,
+            ),
+            (
+                3,
+                2,
+                ED,
+                2022,
+                "emergency",
+                "physician",
+                T("2022-04-10 20:00"),
+                T("2022-04-11 00:00"),
+                0,
+                "I50",
+                True,
+                NA,
+                NA,
+            ),
+            (
+                4,
+                2,
+                WARD,
+                2022,
+                "inpatient",
+                "physician",
+                T("2022-04-11 00:00"),
+                T("2022-04-15 11:00"),
+                4,
+                "I50",
+                True,
+                "home_with_home_care",
+                3,
+            ),
+            (
+                5,
+                3,
+                PC,
+                2022,
+                "primary_care",
+                "nurse",
+                T("2022-08-15 13:00"),
+                T("2022-08-15 13:20"),
+                0,
+                NA,
+                False,
+                NA,
+                NA,
+            ),
+            (
+                6,
+                4,
+                ED,
+                2022,
+                "emergency",
+                "physician",
+                T("2022-05-20 15:00"),
+                T("2022-05-20 18:00"),
+                0,
+                "S52",
+                True,
+                NA,
+                NA,
+            ),
+            (
+                7,
+                2,
+                WARD,
+                2022,
+                "inpatient",
+                "physician",
+                T("2022-10-01 08:00"),
+                T("2022-10-06 12:00"),
+                5,
+                "J44",
+                True,
+                "home",
+                NA,
+            ),
+            (
+                8,
+                2,
+                PC,
+                2022,
+                "primary_care",
+                "physician",
+                T("2022-10-20 09:00"),
+                T("2022-10-20 09:30"),
+                0,
+                "J44",
+                False,
+                NA,
+                NA,
+            ),
+        ],
+    )
+    t["activities"] = _frame(
+        "activities",
+        [
+            (1, PC, "physician", 30, "minutes"),
+            (2, PC, "nurse", 15, "minutes"),
+            (3, ED, "physician", 60, "minutes"),
+            (3, ED, "nurse", 120, "minutes"),
+            (3, ED, "drugs", 500, "sek"),
+            (3, IMG, "imaging", 1, "exams"),
+            (4, WARD, "bed_day", 4, "bed_days"),
+            (4, WARD, "physician", 120, "minutes"),
+            (4, WARD, "nurse", 600, "minutes"),
+            (4, WARD, "assistant_nurse", 480, "minutes"),
+            (4, WARD, "drugs", 2000, "sek"),
+            (5, PC, "nurse", 20, "minutes"),
+            (6, ED, "physician", 30, "minutes"),
+            (6, ED, "nurse", 60, "minutes"),
+            (6, ED, "supplies", 300, "sek"),
+            (6, IMG, "imaging", 2, "exams"),
+            (7, WARD, "bed_day", 5, "bed_days"),
+            (7, WARD, "physician", 150, "minutes"),
+            (7, WARD, "nurse", 750, "minutes"),
+            (7, WARD, "assistant_nurse", 600, "minutes"),
+            (7, WARD, "drugs", 1000, "sek"),
+            (8, PC, "physician", 30, "minutes"),
+        ],
+    )
+    t["staffing"] = _frame(
+        "staffing",
+        [
+            (unit, 2022, prof, fte, *(fte * h for h in HOURS_PER_FTE))
+            for (unit, prof), fte in FTE.items()
+        ],
+    )
+    t["capacity"] = _frame(
+        "capacity",
+        [(WARD, 2022, "bed_day", 3650, "bed_days"), (IMG, 2022, "imaging", 10_000, "exams")],
+    )
     t["accounts"] = conform(accounts_table(), "accounts")
-    t["ledger"] = _frame("ledger", [
-        (unit, 2022, account, amount)
-        for unit, accounts in ledger_2022().items() for account, amount in accounts.items()
-    ])
-    t["pathway_events"] = _frame("pathway_events", [
-        (1, "copd", 1, 2, "admission", T("2022-10-01 08:00"), WARD, 7),
-        (2, "copd", 1, 2, "discharge", T("2022-10-06 12:00"), WARD, 7),
-        (3, "copd", 1, 2, "follow_up_visit", T("2022-10-20 09:00"), PC, 8),
-        (4, "hip_osteoarthritis", 2, 1, "diagnosis", T("2022-03-01 09:00"), PC, 1),
-        (5, "hip_osteoarthritis", 2, 1, "basic_treatment_start", T("2022-03-15 10:00"), PC, 2),
-        (6, "hip_osteoarthritis", 2, 1, "orthopaedic_referral", T("2022-03-15 10:15"), PC, NA),
-    ])
-    t["planted_findings"] = _frame("planted_findings", [
-        ("F1", 6, "COPD readmissions", WARD, "30-day readmissions per COPD discharge", 0.5, 0.25,
-         "share", "Resident 2 is readmitted with COPD; peers are readmitted half as often."),
-        ("F2", 5, "One resident, most of the cost", "HAV", "share of the region's encounter cost",
-         0.6, np.nan, "share", "Resident 2 uses most of the care in the tiny region."),
-    ])
+    t["ledger"] = _frame(
+        "ledger",
+        [
+            (unit, 2022, account, amount)
+            for unit, accounts in ledger_2022().items()
+            for account, amount in accounts.items()
+        ],
+    )
+    t["pathway_events"] = _frame(
+        "pathway_events",
+        [
+            (1, "copd", 1, 2, "admission", T("2022-10-01 08:00"), WARD, 7),
+            (2, "copd", 1, 2, "discharge", T("2022-10-06 12:00"), WARD, 7),
+            (3, "copd", 1, 2, "follow_up_visit", T("2022-10-20 09:00"), PC, 8),
+            (4, "hip_osteoarthritis", 2, 1, "diagnosis", T("2022-03-01 09:00"), PC, 1),
+            (5, "hip_osteoarthritis", 2, 1, "basic_treatment_start", T("2022-03-15 10:00"), PC, 2),
+            (6, "hip_osteoarthritis", 2, 1, "orthopaedic_referral", T("2022-03-15 10:15"), PC, NA),
+        ],
+    )
+    t["planted_findings"] = _frame(
+        "planted_findings",
+        [
+            (
+                "F1",
+                6,
+                "COPD readmissions",
+                WARD,
+                "30-day readmissions per COPD discharge",
+                0.5,
+                0.25,
+                "share",
+                "Resident 2 is readmitted with COPD; peers are readmitted half as often.",
+            ),
+            (
+                "F2",
+                5,
+                "One resident, most of the cost",
+                "HAV",
+                "share of the region's encounter cost",
+                0.6,
+                np.nan,
+                "share",
+                "Resident 2 uses most of the care in the tiny region.",
+            ),
+        ],
+    )
     t["planted_residents"] = _frame("planted_residents", [("F1", 2), ("F2", 2)])
     assert set(t) == set(S.TABLES), set(S.TABLES) ^ set(t)
     return {name: t[name] for name in S.TABLES}
@@ -256,5 +458,7 @@ def tiny_tables() -> dict[str, pd.DataFrame]:
 
 def tiny_warehouse() -> Warehouse:
     """The tiny tables as a :class:`~pecdata.warehouse.Warehouse`."""
-    return Warehouse(tiny_tables(), meta={"source": "tests/helpers.py", "residents": 4,
-                                          "years": 1, "start_year": 2022})
+    return Warehouse(
+        tiny_tables(),
+        meta={"source": "tests/helpers.py", "residents": 4, "years": 1, "start_year": 2022},
+    )

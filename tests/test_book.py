@@ -3,6 +3,7 @@
 Without a build these tests are skipped, unless PECDATA_REQUIRE_BOOK=1 (as in CI),
 in which case they fail and say how to build.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,10 @@ ALLOWED_EXTERNAL = re.compile(r"^https://unpkg\.com/thebe@")
 @pytest.fixture(scope="module")
 def html_dir() -> Path:
     if not (HTML / "index.html").is_file():
-        msg = (f"the handbook is not built ({HTML / 'index.html'} is missing); "
-               "build it with `make book`")
+        msg = (
+            f"the handbook is not built ({HTML / 'index.html'} is missing); "
+            "build it with `make book`"
+        )
         if os.environ.get("PECDATA_REQUIRE_BOOK") == "1":
             pytest.fail(msg + " (PECDATA_REQUIRE_BOOK=1)", pytrace=False)
         pytest.skip(msg)
@@ -160,18 +163,27 @@ def is_external(url: str) -> bool:
 
 
 def html_pages(html_dir: Path) -> list[Path]:
-    return [p for p in html_dir.rglob("*.html")
-            if "_static" not in p.relative_to(html_dir).parts
-            and "_sources" not in p.relative_to(html_dir).parts]
+    return [
+        p
+        for p in html_dir.rglob("*.html")
+        if "_static" not in p.relative_to(html_dir).parts
+        and "_sources" not in p.relative_to(html_dir).parts
+    ]
 
 
 # --- The table of contents -------------------------------------------------------------------
 
+
 def test_toc_lists_the_handbook_pages():
     files = toc_files()
     assert files[0] == "book/intro", "the landing page must be the root of the TOC"
-    for page in ("book/method", "book/getting_started", "book/glossary",
-                 "book/data_dictionary", "book/calibration"):
+    for page in (
+        "book/method",
+        "book/getting_started",
+        "book/glossary",
+        "book/data_dictionary",
+        "book/calibration",
+    ):
         assert page in files, f"{page} is missing from _toc.yml"
     assert len(files) == len(set(files)), "a page is listed twice in _toc.yml"
 
@@ -191,6 +203,7 @@ def test_index_redirects_to_the_landing_page(html_dir):
 
 # --- Offline: no resources from the internet -------------------------------------------------
 
+
 def test_no_external_scripts_or_styles(html_dir):
     offenders = []
     pages = html_pages(html_dir)
@@ -205,8 +218,7 @@ def test_no_external_scripts_or_styles(html_dir):
             for url in re.findall(r"https?://[^\s\"'`]+", body):
                 if not ALLOWED_EXTERNAL.match(url):
                     offenders.append(f"{path.relative_to(html_dir)}: inline script uses {url}")
-    assert not offenders, "the handbook loads resources from the internet:\n" + "\n".join(
-        offenders)
+    assert not offenders, "the handbook loads resources from the internet:\n" + "\n".join(offenders)
 
 
 def test_no_external_urls_in_stylesheets(html_dir):
@@ -266,12 +278,17 @@ def test_vendored_assets_are_not_committed():
     """book/_vendor is fetched at build time (book/fetch_assets.sh) and must be gitignored."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():
         pytest.skip("not a git work tree")
-    probe = subprocess.run(["git", "check-ignore", "-q", "book/_vendor/.complete"], cwd=ROOT,
-                           capture_output=True, check=False)
+    probe = subprocess.run(
+        ["git", "check-ignore", "-q", "book/_vendor/.complete"],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
     assert probe.returncode == 0, "add book/_vendor/ to .gitignore"
 
 
 # --- Page contents ---------------------------------------------------------------------------
+
 
 def test_glossary_has_at_least_35_terms(html_dir):
     page = parse(html_dir / "book" / "glossary.html")
@@ -280,20 +297,35 @@ def test_glossary_has_at_least_35_terms(html_dir):
     short = [d for d in definitions if len(d) < 40]
     assert not short, f"glossary definitions too short to be useful: {short}"
     terms = {t.lower() for t in page.glossary_terms}
-    for required in ("vårdtillfälle", "besök", "vårdnivå", "vårdförlopp", "nära vård", "kpp",
-                     "fast vårdkontakt", "undvikbar slutenvård", "practical capacity",
-                     "capacity cost rate", "unused capacity", "tdabc"):
+    for required in (
+        "vårdtillfälle",
+        "besök",
+        "vårdnivå",
+        "vårdförlopp",
+        "nära vård",
+        "kpp",
+        "fast vårdkontakt",
+        "undvikbar slutenvård",
+        "practical capacity",
+        "capacity cost rate",
+        "unused capacity",
+        "tdabc",
+    ):
         assert required in terms, f"the glossary lacks {required!r}"
 
 
 def test_data_dictionary_lists_every_table(html_dir):
-    from pecdata.schema import TABLES
+    from pecdata.warehouse.schema import TABLES
 
     path = html_dir / "book" / "data_dictionary.html"
     page = parse(path)
     raw = path.read_text(encoding="utf-8")
-    for marker in ("Traceback", "ModuleNotFoundError", 'class="output traceback',
-                   'class="output stderr'):
+    for marker in (
+        "Traceback",
+        "ModuleNotFoundError",
+        'class="output traceback',
+        'class="output stderr',
+    ):
         assert marker not in raw, f"the data dictionary page shows an error ({marker})"
 
     def norm(s: str) -> str:
@@ -301,23 +333,31 @@ def test_data_dictionary_lists_every_table(html_dir):
 
     headings = [norm(h) for h in page.headings]
     text = " ".join(page.text)
-    missing_tables = [name for name in TABLES
-                      if not any(norm(name) in h for h in headings)]
+    missing_tables = [name for name in TABLES if not any(norm(name) in h for h in headings)]
     assert not missing_tables, f"tables without a section in the data dictionary: {missing_tables}"
-    missing_columns = [f"{t.name}.{c}" for t in TABLES.values() for c in t.column_names
-                       if c not in text]
+    missing_columns = [
+        f"{t.name}.{c}" for t in TABLES.values() for c in t.column_names if c not in text
+    ]
     assert not missing_columns, f"columns missing from the data dictionary: {missing_columns}"
 
 
 def test_intro_tells_the_story(html_dir):
     path = html_dir / "book" / "intro.html"
     text = " ".join(parse(path).text)
-    for name in ("Region Havsland", "Havsfors", "Norrmarka", "Vallsberg", "Falkhamra", "Laxvik",
-                 "Skogsnäs"):
+    for name in (
+        "Region Havsland",
+        "Havsfors",
+        "Norrmarka",
+        "Vallsberg",
+        "Falkhamra",
+        "Laxvik",
+        "Skogsnäs",
+    ):
         assert name in text, f"the landing page does not mention {name}"
     first_cells = re.findall(r"<tr[^>]*>\s*<td[^>]*>\s*<p>([1-9])</p>", path.read_text("utf-8"))
     assert sorted(set(first_cells)) == list("123456789"), (
-        "the landing page should have a table of the nine steps")
+        "the landing page should have a table of the nine steps"
+    )
 
 
 def test_calibration_page_keeps_its_sources(html_dir):

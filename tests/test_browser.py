@@ -8,6 +8,7 @@ Debian's chromium: ``make browser``).
 
 Skipped when the book or chromium is missing, unless PECDATA_REQUIRE_BOOK=1.
 """
+
 from __future__ import annotations
 
 import functools
@@ -31,15 +32,27 @@ REQUIRE = os.environ.get("PECDATA_REQUIRE_BOOK") == "1"
 #: Flags verified on these machines (../shared/toolchain.md). --virtual-time-budget is needed:
 #: index.html is a redirect, and without it chromium writes no PNG and says nothing.
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--virtual-time-budget=3000", "--window-size=1280,900",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--virtual-time-budget=3000",
+    "--window-size=1280,900",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 #: thebe's library is only fetched when a reader presses "launch"; nothing else may leave.
 ALLOWED_EXTERNAL = re.compile(r"^https://unpkg\.com/thebe@")
-SCREENSHOT_PAGES = ["index.html", "book/intro.html", "book/method.html", "book/glossary.html",
-                    "book/data_dictionary.html"]
+SCREENSHOT_PAGES = [
+    "index.html",
+    "book/intro.html",
+    "book/method.html",
+    "book/glossary.html",
+    "book/data_dictionary.html",
+]
 
 
 def _missing(msg: str) -> None:
@@ -51,8 +64,10 @@ def _missing(msg: str) -> None:
 @pytest.fixture(scope="module")
 def html_dir() -> Path:
     if not (HTML / "index.html").is_file():
-        _missing(f"the handbook is not built ({HTML / 'index.html'} is missing); "
-                 "build it with `make book`")
+        _missing(
+            f"the handbook is not built ({HTML / 'index.html'} is missing); "
+            "build it with `make book`"
+        )
     return HTML
 
 
@@ -104,6 +119,7 @@ def _toc_pages() -> list[str]:
 
 # --- Screenshots -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("page", SCREENSHOT_PAGES)
 def test_screenshot_is_not_blank(page, server, chromium, tmp_path):
     from PIL import Image, ImageStat
@@ -111,11 +127,21 @@ def test_screenshot_is_not_blank(page, server, chromium, tmp_path):
     png = tmp_path / "page.png"
     with tempfile.TemporaryDirectory() as profile:
         proc = subprocess.run(
-            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={png}",
-             server + page],
-            capture_output=True, text=True, timeout=120, check=False)
-    assert png.is_file(), (f"chromium wrote no screenshot of {page} (exit {proc.returncode}):\n"
-                           f"{proc.stderr[-2000:]}")
+            [
+                chromium,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile}",
+                f"--screenshot={png}",
+                server + page,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert png.is_file(), (
+        f"chromium wrote no screenshot of {page} (exit {proc.returncode}):\n{proc.stderr[-2000:]}"
+    )
     with Image.open(png) as im:
         assert im.size == (1280, 900)
         gray = im.convert("L")
@@ -129,15 +155,24 @@ def test_screenshot_is_not_blank(page, server, chromium, tmp_path):
 
 # --- Playwright --------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def browser(chromium):
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(
-            executable_path=chromium, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
+            executable_path=chromium,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         try:
             yield b
         finally:
@@ -191,7 +226,8 @@ def test_mathjax_renders_the_formulas_offline(offline_page, server, html_dir):
     page.wait_for_load_state("networkidle")
     containers = page.locator("mjx-container")
     assert containers.count() >= n_math, (
-        f"MathJax typeset {containers.count()} of {n_math} formulas")
+        f"MathJax typeset {containers.count()} of {n_math} formulas"
+    )
     assert page.locator("mjx-merror").count() == 0, "MathJax reported a TeX error"
     box = containers.first.bounding_box()
     assert box and box["width"] > 50 and box["height"] > 10, f"formula has no size: {box}"
@@ -217,9 +253,13 @@ def test_every_page_loads_without_internet(offline_page, server, html_dir):
 
 
 def test_widgets_render_offline(offline_page, server, html_dir):
-    widget_pages = [p for p in _toc_pages() if (html_dir / p).is_file() and
-                    "application/vnd.jupyter.widget-state+json" in
-                    (html_dir / p).read_text(encoding="utf-8")]
+    widget_pages = [
+        p
+        for p in _toc_pages()
+        if (html_dir / p).is_file()
+        and "application/vnd.jupyter.widget-state+json"
+        in (html_dir / p).read_text(encoding="utf-8")
+    ]
     if not widget_pages:
         pytest.skip("no page with ipywidgets in the book yet")
     for rel in widget_pages:

@@ -1,10 +1,11 @@
 """Is the synthetic region realistic? Every measure within 15 % of its published target."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from pecdata.calibration import TARGETS, TOLERANCE, calibration_table
+from pecdata.analyses.calibration import TARGETS, TOLERANCE, calibration_table
 from pecdata.generation import generate
 
 #: Large enough that sampling noise is small beside the 15 % tolerance even for the rarest
@@ -30,14 +31,22 @@ def test_prints_the_calibration_table(table, capsys):
 
 
 def test_table_covers_the_required_measures(table):
-    required = ["share aged 80+ (%)", "inpatient episodes per 1,000",
-                "specialist outpatient physician visits per 1,000",
-                "emergency department visits per 1,000", "primary care physician visits per 1,000",
-                "mean length of stay (days)", "30-day readmission after discharge, 65+ (%)",
-                "ED visits leading to admission (%)", "prevalence: heart failure (%)",
-                "region's health-care cost per resident (SEK)", "primary care share of cost (%)",
-                "cost share of top 1 % of residents (%)", "cost share of top 5 % of residents (%)",
-                "cost share of top 10 % of residents (%)"]
+    required = [
+        "share aged 80+ (%)",
+        "inpatient episodes per 1,000",
+        "specialist outpatient physician visits per 1,000",
+        "emergency department visits per 1,000",
+        "primary care physician visits per 1,000",
+        "mean length of stay (days)",
+        "30-day readmission after discharge, 65+ (%)",
+        "ED visits leading to admission (%)",
+        "prevalence: heart failure (%)",
+        "region's health-care cost per resident (SEK)",
+        "primary care share of cost (%)",
+        "cost share of top 1 % of residents (%)",
+        "cost share of top 5 % of residents (%)",
+        "cost share of top 10 % of residents (%)",
+    ]
     assert set(required) <= set(table.measure)
     assert table.source.str.len().gt(2).all()
 
@@ -47,7 +56,8 @@ def test_measure_is_within_tolerance(table, measure):
     row = table.set_index("measure").loc[measure]
     assert abs(row.ratio - 1) <= TOLERANCE, (
         f"{measure}: generated {row.generated:g}, target {row.target:g} "
-        f"({row.ratio:.0%} of target; source {row.source})")
+        f"({row.ratio:.0%} of target; source {row.source})"
+    )
 
 
 def test_calibration_table_detects_a_distorted_region(region):

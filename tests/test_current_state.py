@@ -1,4 +1,5 @@
 """Step 3 analyses: utilisation per 1,000, flows, trends, occupancy and staff utilisation."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,10 +9,10 @@ from helpers import FTE, HOURS_PER_FTE, PC, WARD, tiny_tables, tiny_warehouse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pecdata import current_state as cs
 from pecdata import plots
-from pecdata.schema import CARE_LEVELS
+from pecdata.analyses import current_state as cs
 from pecdata.warehouse import Warehouse
+from pecdata.warehouse.schema import CARE_LEVELS
 
 #: Person-years of the tiny region: 365 + 354 + 184 + 365 days.
 TINY_PY = (365 + 354 + 184 + 365) / 365.25
@@ -33,17 +34,24 @@ def extra_year(t: dict, year: int = 2023) -> pd.DataFrame:
 # --- utilisation ------------------------------------------------------------------------------
 def test_tiny_rates_per_1000_by_level_match_hand_counts():
     u = cs.utilisation_per_1000(tiny_warehouse(), by="care_level").set_index("care_level")
-    expected = {"primary_care": 3, "digital": 1, "emergency": 2, "inpatient": 2,
-                "outpatient": 0, "day_surgery": 0, "home_health_care": 0}
+    expected = {
+        "primary_care": 3,
+        "digital": 1,
+        "emergency": 2,
+        "inpatient": 2,
+        "outpatient": 0,
+        "day_surgery": 0,
+        "home_health_care": 0,
+    }
     assert u["count"].to_dict() == expected
     assert u.loc["inpatient", "per_1000"] == pytest.approx(1000 * 2 / TINY_PY)
-    assert list(u.index) == list(CARE_LEVELS)          # every level, zeros included
+    assert list(u.index) == list(CARE_LEVELS)  # every level, zeros included
 
 
 def test_patients_and_bed_days_count_what_they_say():
     wh = tiny_warehouse()
     pat = cs.utilisation_per_1000(wh, by="care_level", count="patients").set_index("care_level")
-    assert pat.loc["inpatient", "count"] == 1           # one resident, two stays
+    assert pat.loc["inpatient", "count"] == 1  # one resident, two stays
     assert pat.loc["emergency", "count"] == 2
     beds = cs.utilisation_per_1000(wh, by=[], count="bed_days")
     assert beds["count"].item() == 4 + 5
@@ -65,7 +73,7 @@ def test_a_year_without_care_gives_zero_rates_not_missing_rows():
     assert (y23.per_1000 == 0).all()
     trend = cs.utilisation_trends(wh).set_index("care_level")
     assert trend.loc["inpatient", "change_percent"] == pytest.approx(-100)
-    assert np.isnan(trend.loc["outpatient", "change_percent"])   # nothing to compare with
+    assert np.isnan(trend.loc["outpatient", "change_percent"])  # nothing to compare with
 
 
 def test_asking_for_a_year_without_residents_names_the_table():
@@ -85,8 +93,8 @@ def test_bad_grouping_and_missing_columns_give_clear_errors():
 def test_region_rates_are_near_the_published_swedish_levels(region):
     u = cs.utilisation_per_1000(region, by=["year", "care_level"], years=2022)
     rate = u.set_index("care_level").per_1000
-    assert 110 < rate["inpatient"] < 160          # ~131 per 1,000 (calibration.md §2)
-    assert 140 < rate["emergency"] < 210          # ~173 per 1,000
+    assert 110 < rate["inpatient"] < 160  # ~131 per 1,000 (calibration.md §2)
+    assert 140 < rate["emergency"] < 210  # ~173 per 1,000
 
 
 def test_rates_rise_steeply_with_age(region):
@@ -118,7 +126,7 @@ def test_tiny_ed_flow_follows_the_admitted_patient():
     f = cs.ed_flow(tiny_warehouse()).set_index(["source", "target"]).encounters
     assert f["ED visit", "admitted"] == 1 and f["ED visit", "not admitted"] == 1
     assert f["admitted", "home_with_home_care"] == 1
-    assert f["home_with_home_care", "no home health care"] == 1   # no home care visits at all
+    assert f["home_with_home_care", "no home health care"] == 1  # no home care visits at all
 
 
 def test_ed_flow_shares_add_up_and_home_care_follows_discharge(region):
@@ -127,14 +135,14 @@ def test_ed_flow_shares_add_up_and_home_care_follows_discharge(region):
         if g.encounters.sum():
             assert g.share_of_source.sum() == pytest.approx(1)
     s = f.set_index(["source", "target"]).share_of_source
-    assert 0.25 < s["ED visit", "admitted"] < 0.45                # 1 in 3 [S10]
+    assert 0.25 < s["ED visit", "admitted"] < 0.45  # 1 in 3 [S10]
     label = "home health care within 30 days"
     assert s["home_with_home_care", label] > 3 * s["home", label]
 
 
 def test_specialist_referrals_are_inferred_from_first_visits(region):
     r = cs.specialist_referrals(region)
-    assert r.year.min() > int(region["resident_years"].year.min())   # first year is history
+    assert r.year.min() > int(region["resident_years"].year.min())  # first year is history
     assert (r.inferred_referrals <= r.first_specialist_visits).all()
     assert r.share_after_primary_care.between(0.05, 0.8).all()
     wider = cs.specialist_referrals(region, within_days=120)
@@ -163,13 +171,13 @@ def test_a_ward_without_stays_or_capacity_shows_zero_and_nan():
     t["units"] = pd.concat([units, new], ignore_index=True)
     occ = cs.ward_occupancy(Warehouse(t)).set_index("unit_id").loc["HAV-W-NEW"]
     assert occ.bed_days_used == 0 and occ.admissions == 0
-    assert np.isnan(occ.occupancy)                         # no capacity recorded: no share
+    assert np.isnan(occ.occupancy)  # no capacity recorded: no share
 
 
 def test_staff_utilisation_is_recorded_over_practical_minutes():
     s = cs.staff_utilisation(tiny_warehouse()).set_index("unit_id").loc[PC]
     practical = sum(f for (u, _), f in FTE.items() if u == PC) * HOURS_PER_FTE[4] * 60
-    recorded = 30 + 30 + 15 + 20          # physician visits 1 and 8, nurse contacts 2 and 5
+    recorded = 30 + 30 + 15 + 20  # physician visits 1 and 8, nurse contacts 2 and 5
     assert s.practical_minutes == pytest.approx(practical)
     assert s.recorded_minutes == recorded
     assert s.utilisation == pytest.approx(recorded / practical)
@@ -177,10 +185,18 @@ def test_staff_utilisation_is_recorded_over_practical_minutes():
 
 def test_a_unit_with_staff_but_no_encounters_is_at_zero():
     t = tiny_tables()
-    t["staffing"] = pd.concat([t["staffing"], t["staffing"].iloc[[0]].assign(
-        unit_id="PC-HAV-02")], ignore_index=True)
-    t["units"] = pd.concat([t["units"], t["units"][t["units"].unit_id == PC].assign(
-        unit_id="PC-HAV-02", unit_name="Empty centre")], ignore_index=True)
+    t["staffing"] = pd.concat(
+        [t["staffing"], t["staffing"].iloc[[0]].assign(unit_id="PC-HAV-02")], ignore_index=True
+    )
+    t["units"] = pd.concat(
+        [
+            t["units"],
+            t["units"][t["units"].unit_id == PC].assign(
+                unit_id="PC-HAV-02", unit_name="Empty centre"
+            ),
+        ],
+        ignore_index=True,
+    )
     s = cs.staff_utilisation(Warehouse(t)).set_index("unit_id").loc["PC-HAV-02"]
     assert s.recorded_minutes == 0 and s.utilisation == 0
 
@@ -191,16 +207,18 @@ def test_region_centres_use_most_but_not_all_practical_time(region):
     assert s.utilisation.between(0.4, 1.05).all()
     prof = cs.staff_utilisation(region, years=2022, by_profession=True)
     assert prof.groupby("unit_id").recorded_minutes.sum().to_numpy() == pytest.approx(
-        s.set_index("unit_id").recorded_minutes.to_numpy())
+        s.set_index("unit_id").recorded_minutes.to_numpy()
+    )
 
 
 # --- figures ----------------------------------------------------------------------------------
 def test_step3_figures_draw_from_the_analyses(region):
-    figs = [plots.utilisation_plot(cs.utilisation_per_1000(region, by=["age_band",
-                                                                      "care_level"])),
-            plots.trend_plot(cs.utilisation_per_1000(region)),
-            plots.flow_plot(cs.ed_flow(region)),
-            plots.occupancy_plot(cs.ward_occupancy(region), year=2023)]
+    figs = [
+        plots.utilisation_plot(cs.utilisation_per_1000(region, by=["age_band", "care_level"])),
+        plots.trend_plot(cs.utilisation_per_1000(region)),
+        plots.flow_plot(cs.ed_flow(region)),
+        plots.occupancy_plot(cs.ward_occupancy(region), year=2023),
+    ]
     for fig in figs:
         assert fig.axes and fig.axes[0].has_data()
     occ_labels = [t.get_text() for t in figs[3].axes[0].get_yticklabels()]
@@ -212,4 +230,3 @@ def test_plots_refuse_the_wrong_table():
         plots.occupancy_plot(pd.DataFrame({"x": [1]}))
     with pytest.raises(ValueError, match="empty"):
         plots.flow_plot(cs.ed_flow(tiny_warehouse()).iloc[:0])
-

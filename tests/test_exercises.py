@@ -1,4 +1,5 @@
 """The exercise system: generation from the solutions, and the checks' feedback."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from pecdata import exercises as X
-from pecdata import feedback as F
+from pecdata.teaching import exercises as X
+from pecdata.teaching import feedback as F
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -39,16 +40,18 @@ def test_build_is_deterministic_and_rebuilds_what_changed(tmp_path):
     nb = nbformat.read(solutions / SOURCES[0].name, as_version=4)
     nb.cells[0].source += "\n\nOne more sentence."
     nbformat.write(nb, solutions / SOURCES[0].name)
-    assert X.out_of_sync(solutions, out) == [f"{out / SOURCES[0].name} differs from what "
-                                             f"{solutions / SOURCES[0].name} gives"]
+    assert X.out_of_sync(solutions, out) == [
+        f"{out / SOURCES[0].name} differs from what {solutions / SOURCES[0].name} gives"
+    ]
     assert X.main(["check", "--solutions", str(solutions), "--exercises", str(out)]) == 1
     assert X.main(["build", "--solutions", str(solutions), "--exercises", str(out)]) == 0
     assert X.main(["check", "--solutions", str(solutions), "--exercises", str(out)]) == 0
     # a generated notebook whose source is gone is removed; other files are left alone
     (solutions / SOURCES[0].name).unlink()
     (out / "notes.ipynb").write_text("{}", encoding="utf-8")
-    assert X.out_of_sync(solutions, out) == [f"{out / SOURCES[0].name} has no source in "
-                                             f"{solutions}"]
+    assert X.out_of_sync(solutions, out) == [
+        f"{out / SOURCES[0].name} has no source in {solutions}"
+    ]
     X.build(solutions, out)
     assert not (out / SOURCES[0].name).exists() and (out / "notes.ipynb").exists()
 
@@ -75,8 +78,9 @@ def test_exercise_notebooks_hide_the_solutions(source):
     assert "Trainers' copy" not in text, "solution-only cells must be dropped"
     solution = nbformat.read(source, as_version=4)
     for e in X.find_exercises(solution, source.name):
-        cell = next(c for c in nb.cells if c.metadata.get("pecdata", {}).get("exercise")
-                    == e.exercise_id)
+        cell = next(
+            c for c in nb.cells if c.metadata.get("pecdata", {}).get("exercise") == e.exercise_id
+        )
         assert re.search(rf"^{e.answer_name} = \.\.\.$", cell.source, re.M)
         body = solution.cells[e.cell_index].source.split(X.BEGIN)[1].split(X.END)[0]
         hidden = {line.strip() for line in body.splitlines() if re.search(r"\w{3}", line)}
@@ -89,18 +93,31 @@ def test_exercise_notebooks_hide_the_solutions(source):
 
 
 def _nb(*cells):
-    return nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(src, metadata={"tags": tags}) for src, tags in cells])
+    return nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(src, metadata={"tags": tags}) for src, tags in cells]
+    )
 
 
-@pytest.mark.parametrize("cells, message", [
-    ([("x = 1", ["exercise"]), ('check("01-core-1", x, wh)', ["check"])], "BEGIN SOLUTION"),
-    ([(f"{X.BEGIN}\nx = 1\n{X.END}", ["exercise"])], "tagged 'check'"),
-    ([(f"{X.BEGIN}\nx = 1\n{X.END}", ["exercise"]), ("print(x)", ["check"])], "must call check"),
-    ([(f"{X.BEGIN}\nx = 1\n{X.END}", ["exercise"]), ('check("01-core-1", x, wh)', ["check"]),
-      (f"{X.BEGIN}\ny = 1\n{X.END}", ["exercise"]), ('check("01-core-1", y, wh)', ["check"])],
-     "appears twice"),
-])
+@pytest.mark.parametrize(
+    "cells, message",
+    [
+        ([("x = 1", ["exercise"]), ('check("01-core-1", x, wh)', ["check"])], "BEGIN SOLUTION"),
+        ([(f"{X.BEGIN}\nx = 1\n{X.END}", ["exercise"])], "tagged 'check'"),
+        (
+            [(f"{X.BEGIN}\nx = 1\n{X.END}", ["exercise"]), ("print(x)", ["check"])],
+            "must call pecdata.check_answer",
+        ),
+        (
+            [
+                (f"{X.BEGIN}\nx = 1\n{X.END}", ["exercise"]),
+                ('check("01-core-1", x, wh)', ["check"]),
+                (f"{X.BEGIN}\ny = 1\n{X.END}", ["exercise"]),
+                ('check("01-core-1", y, wh)', ["check"]),
+            ],
+            "appears twice",
+        ),
+    ],
+)
 def test_malformed_sources_give_clear_errors(cells, message):
     with pytest.raises(ValueError, match=message):
         X.find_exercises(_nb(*cells), "bad.ipynb")
@@ -109,17 +126,25 @@ def test_malformed_sources_give_clear_errors(cells, message):
 def test_solution_block_keeps_indentation_and_surrounding_code():
     source = f"rows = []\nif True:\n    {X.BEGIN}\n    n = 2\n    {X.END}\nprint(n)"
     assert X.strip_solution(source, "n").splitlines() == [
-        "rows = []", "if True:",
+        "rows = []",
+        "if True:",
         "    # Your code here: put your answer in `n`, then run the check cell below.",
-        "    n = ...", "print(n)"]
+        "    n = ...",
+        "print(n)",
+    ]
 
 
 # --- checks --------------------------------------------------------------------------------------
 def _formats(value) -> list[str]:
     """Ways a number could be written in a message."""
     v = float(value)
-    out = {f"{v:.1f}", f"{v:.2f}", f"{v:,.1f}".replace(",", " "), f"{round(v):,}".replace(",", " "),
-           f"{round(v):,}"}
+    out = {
+        f"{v:.1f}",
+        f"{v:.2f}",
+        f"{v:,.1f}".replace(",", " "),
+        f"{round(v):,}".replace(",", " "),
+        f"{round(v):,}",
+    }
     return [s for s in out if len(s.strip("-0.")) >= 2]
 
 
@@ -154,8 +179,15 @@ def test_check_never_raises_and_says_what_is_missing(exercise_id, small_region):
     for unanswered in (..., None):
         result = F.check(exercise_id, unanswered, small_region)
         assert result.status == "not_answered" and "Not answered yet" in repr(result)
-    odd = [pd.DataFrame({"a": [1, 2], "b": [3, 4]}), "a text", True, float("nan"), [1, 2, 3],
-           {"unexpected": "dict"}, object()]
+    odd = [
+        pd.DataFrame({"a": [1, 2], "b": [3, 4]}),
+        "a text",
+        True,
+        float("nan"),
+        [1, 2, 3],
+        {"unexpected": "dict"},
+        object(),
+    ]
     for answer in odd:
         result = F.check(exercise_id, answer, small_region)
         assert result.status in STATUSES_THAT_ARE_NOT_RIGHT, (answer, result)
@@ -163,8 +195,9 @@ def test_check_never_raises_and_says_what_is_missing(exercise_id, small_region):
 
 
 def test_feedback_names_known_mistakes_and_numbers_in_the_wrong_form(monkeypatch):
-    n = F.Number(42.0, unit="%", percent=True, tolerance=0.05,
-                 mistakes=[(84.0, "You counted both copies.")])
+    n = F.Number(
+        42.0, unit="%", percent=True, tolerance=0.05, mistakes=[(84.0, "You counted both copies.")]
+    )
     assert n.assess(42.04)[0] == "correct"
     assert n.assess(84) == ("incorrect", "You counted both copies.")
     assert "percentage" in n.assess(0.42)[1]
@@ -178,6 +211,7 @@ def test_feedback_names_known_mistakes_and_numbers_in_the_wrong_form(monkeypatch
 def test_a_failing_check_is_reported_not_raised(monkeypatch):
     def broken(wh):
         raise KeyError("encounters")
+
     monkeypatch.setitem(F.REGISTRY, "09-core-9", F.Exercise("09-core-9", "broken", broken))
     result = F.check("09-core-9", 5, {})
     assert result.status == "error" and "Tell your trainer" in result.message
@@ -190,8 +224,10 @@ def test_results_are_recorded_for_progress_and_the_trainers_log(tmp_path, monkey
     F.check("01-core-1", F.expected("01-core-1", None).right_answer(), None)
     F.check("01-core-2", ..., None)
     lines = [json.loads(line) for line in log.read_text().splitlines()]
-    assert [(r["exercise"], r["status"]) for r in lines] == [("01-core-1", "correct"),
-                                                            ("01-core-2", "not_answered")]
+    assert [(r["exercise"], r["status"]) for r in lines] == [
+        ("01-core-1", "correct"),
+        ("01-core-2", "not_answered"),
+    ]
     assert all("participant" not in r for r in lines)
     monkeypatch.setenv(F.PARTICIPANT_VARIABLE, "anna")
     F.check("01-core-2", ..., None)
@@ -208,8 +244,9 @@ def test_results_are_recorded_for_progress_and_the_trainers_log(tmp_path, monkey
 def test_untouched_exercise_notebook_runs_and_reports_not_answered(source, tmp_path):
     from test_notebooks import OTHER, check_messages, run_notebook
 
-    nb, _ = run_notebook(EXERCISES / source.name, tmp_path,
-                         data_dir=str(tmp_path / "no_saved_region"), **OTHER)
+    nb, _ = run_notebook(
+        EXERCISES / source.name, tmp_path, data_dir=str(tmp_path / "no_saved_region"), **OTHER
+    )
     messages = check_messages(nb)
     assert len(messages) == len(X.find_exercises(nbformat.read(source, as_version=4)))
     assert all("Not answered yet" in m for m in messages), messages

@@ -1,18 +1,18 @@
 """Follow-up (step 9): control charts, indicators and the evaluation of the planted pilot."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import TEST_RESIDENTS, TEST_SEED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pecdata import followup as F
 from pecdata.generation import generate
 from pecdata.generation.planted import FINDINGS
-from pecdata.interventions import catalogue
-
-from conftest import TEST_RESIDENTS, TEST_SEED
+from pecdata.planning.interventions import catalogue
 
 
 def _pilot(wh):
@@ -30,8 +30,12 @@ def counts(region):
 @pytest.fixture(scope="module")
 def unplanted_region():
     """The test region's twin: same seed, every finding but the pilot."""
-    return generate(residents=TEST_RESIDENTS, years=3, seed=TEST_SEED,
-                    planted=[f for f in FINDINGS if f != "home_team_pilot"])
+    return generate(
+        residents=TEST_RESIDENTS,
+        years=3,
+        seed=TEST_SEED,
+        planted=[f for f in FINDINGS if f != "home_team_pilot"],
+    )
 
 
 # --- difference in differences -------------------------------------------------------------------
@@ -51,8 +55,7 @@ def test_did_without_the_pilot_covers_zero(region, unplanted_region):
     assert did.ci_low <= 0 <= did.ci_high
 
 
-def test_did_difference_between_twins_is_exactly_the_answer_key(region, counts,
-                                                                unplanted_region):
+def test_did_difference_between_twins_is_exactly_the_answer_key(region, counts, unplanted_region):
     """Same population and random draws except the removed admissions: the estimates differ
     by the true effect, so the evaluation measures what the answer key measures (up to how
     the half year's person-years are split: 184/365 here, 184/365.25 in the key)."""
@@ -72,8 +75,9 @@ def _synthetic(effect):
             rate = base - 10 * (m >= 12) + (effect if muni == "A" and m >= 12 else 0)
             rid += 1
             rows.append((rid, muni, period, rate / 1000 * 100, 100.0))
-    return pd.DataFrame(rows, columns=["resident_id", "municipality_code", "period",
-                                       "admissions", "person_years"])
+    return pd.DataFrame(
+        rows, columns=["resident_id", "municipality_code", "period", "admissions", "person_years"]
+    )
 
 
 def test_did_gets_a_known_effect_exactly_when_there_is_no_noise():
@@ -102,7 +106,8 @@ def test_did_refuses_bad_input(counts):
 def test_admission_counts_match_the_encounters(region, counts):
     enc, ry = region["encounters"], region["resident_years"]
     ip = enc[(enc.care_level == "inpatient") & enc.acute].merge(
-        ry[["resident_id", "year", "age"]], on=["resident_id", "year"])
+        ry[["resident_id", "year", "age"]], on=["resident_id", "year"]
+    )
     assert counts.admissions.sum() == (ip.age >= 75).sum()
     py = ry.loc[ry.age >= 75, "days_resident"].sum() / 365.25
     assert counts.person_years.sum() == pytest.approx(py)
@@ -131,12 +136,15 @@ def test_indicators_of_the_pilot_fall_and_meet_the_admissions_target(region):
 
 
 # --- statistical process control -----------------------------------------------------------------
-@pytest.mark.parametrize("z, rule, flagged", [
-    ([0.5] * 8 + [-0.5], "run_of_8", list(range(8))),
-    ([0.1, -0.2, 0.3, 0.5, 0.9, 1.2, 1.5, 1.7, -0.4], "trend_of_6", list(range(1, 8))),
-    ([0.0, 2.5, 0.3, 2.2, 0.0], "two_of_three", [1, 3]),
-    ([0.0, 3.4, 0.0], "outside_limits", [1]),
-])
+@pytest.mark.parametrize(
+    "z, rule, flagged",
+    [
+        ([0.5] * 8 + [-0.5], "run_of_8", list(range(8))),
+        ([0.1, -0.2, 0.3, 0.5, 0.9, 1.2, 1.5, 1.7, -0.4], "trend_of_6", list(range(1, 8))),
+        ([0.0, 2.5, 0.3, 2.2, 0.0], "two_of_three", [1, 3]),
+        ([0.0, 3.4, 0.0], "outside_limits", [1]),
+    ],
+)
 def test_each_special_cause_rule_flags_its_pattern(z, rule, flagged):
     s = F.special_causes(z)
     assert np.flatnonzero(s[rule]).tolist() == flagged

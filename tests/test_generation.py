@@ -1,4 +1,5 @@
 """The synthetic region: structure, determinism, demography and planted findings."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,14 +10,15 @@ import pytest
 
 from pecdata.generation import generate
 from pecdata.generation.planted import FINDINGS
-from pecdata.schema import TABLES
-from pecdata.validation import check
 from pecdata.warehouse import save
+from pecdata.warehouse.schema import TABLES
+from pecdata.warehouse.validation import check
 
 
 def _hashes(folder):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.glob("*.parquet"))}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.parquet"))
+    }
 
 
 def test_every_schema_table_is_generated_and_valid(small_region):
@@ -45,9 +47,9 @@ def test_region_has_the_organisation_of_the_story(region):
     units = region["units"]
     kinds = units.unit_type.value_counts()
     assert kinds["primary_care_centre"] == 25
-    assert kinds["emergency_department"] == 2            # two acute hospitals
-    assert units.site.str.contains("närsjukhus").any()   # a local hospital
-    assert (units.owner == "municipality").sum() == 6    # municipal home health care
+    assert kinds["emergency_department"] == 2  # two acute hospitals
+    assert units.site.str.contains("närsjukhus").any()  # a local hospital
+    assert (units.owner == "municipality").sum() == 6  # municipal home health care
     assert region["municipalities"].shape[0] == 6
     wards = units[units.unit_type == "ward"]
     assert (wards.beds > 0).all()
@@ -66,11 +68,11 @@ def test_consecutive_years_with_ageing_births_deaths_and_moves(region):
     n = ry.query("year == 2022").shape[0]
     births = res.in_date.notna() & (res.in_date == res.birth_date)
     deaths_2022 = res.death_date.dt.year.eq(2022).sum()
-    assert 0.006 < births.sum() / n / 3 < 0.013          # ~9 per 1,000 a year [S2]
-    assert 0.006 < deaths_2022 / n < 0.013               # ~9.5 per 1,000
-    assert res.out_date.notna().sum() > 0.05 * n          # moves out over three years
+    assert 0.006 < births.sum() / n / 3 < 0.013  # ~9 per 1,000 a year [S2]
+    assert 0.006 < deaths_2022 / n < 0.013  # ~9.5 per 1,000
+    assert res.out_date.notna().sum() > 0.05 * n  # moves out over three years
     moved = ry.groupby("resident_id").municipality_code.nunique()
-    assert (moved > 1).sum() > 0.01 * n                   # moves between municipalities
+    assert (moved > 1).sum() > 0.01 * n  # moves between municipalities
 
 
 def test_encounters_fall_within_each_residents_time_in_the_region(region):
@@ -113,7 +115,7 @@ def test_planted_findings_are_documented_and_switchable():
 def test_planted_truth_differs_from_peers(region):
     pf = region["planted_findings"].set_index("finding_id")
     ward = pf.loc["underused_ward"]
-    assert ward.true_value < 0.75 * ward.comparison_value          # far below peers' occupancy
+    assert ward.true_value < 0.75 * ward.comparison_value  # far below peers' occupancy
     pcc = pf.loc["pcc_avoidable_admissions"]
     assert pcc.true_value > 1.5 * pcc.comparison_value
     frail = pf.loc["frail_readmissions"]
@@ -122,21 +124,28 @@ def test_planted_truth_differs_from_peers(region):
 
 
 def test_planted_targets_vary_with_the_seed():
-    picks = {tuple(generate(residents=1_500, years=3, seed=s)["planted_findings"]
-                   .set_index("finding_id").location.reindex(["underused_ward", "pcc_avoidable_"
-                                                              "admissions"]))
-             for s in range(4)}
+    picks = {
+        tuple(
+            generate(residents=1_500, years=3, seed=s)["planted_findings"]
+            .set_index("finding_id")
+            .location.reindex(["underused_ward", "pcc_avoidable_admissions"])
+        )
+        for s in range(4)
+    }
     assert len(picks) > 1
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(residents=10), "residents"),
-    (dict(residents=2.5), "residents"),
-    (dict(years=0), "years"),
-    (dict(seed=-1), "seed"),
-    (dict(start_year=1850), "start_year"),
-    (dict(planted=["no_such_finding"]), "no_such_finding"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(residents=10), "residents"),
+        (dict(residents=2.5), "residents"),
+        (dict(years=0), "years"),
+        (dict(seed=-1), "seed"),
+        (dict(start_year=1850), "start_year"),
+        (dict(planted=["no_such_finding"]), "no_such_finding"),
+    ],
+)
 def test_bad_arguments_are_refused_clearly(kwargs, message):
     args = dict(residents=1_000, years=3, seed=1) | kwargs
     with pytest.raises(ValueError, match=message):
@@ -151,8 +160,9 @@ def test_ledger_is_positive_and_covers_every_staffed_unit(region):
     assert staffed <= booked
     # salaries with on-costs are most of the cost of care, as in Swedish regions (~55-65 %)
     groups = region["accounts"].set_index("account").account_group
-    g = ledger.assign(group=groups.reindex(ledger.account).to_numpy()).groupby("group",
-                                                                               observed=True)
+    g = ledger.assign(group=groups.reindex(ledger.account).to_numpy()).groupby(
+        "group", observed=True
+    )
     share = g.amount_sek.sum()[["salaries", "on_costs"]].sum() / ledger.amount_sek.sum()
     assert 0.45 < share < 0.75
 
@@ -161,17 +171,24 @@ def test_staffing_practical_capacity_is_about_80_percent_of_paid(region):
     s = region["staffing"]
     share = s.practical_hours.sum() / s.paid_hours.sum()
     assert share == pytest.approx(0.80, abs=0.02)
-    assert np.allclose(s.paid_hours, s.absence_hours + s.training_hours + s.break_hours
-                       + s.practical_hours, atol=0.2)
+    assert np.allclose(
+        s.paid_hours,
+        s.absence_hours + s.training_hours + s.break_hours + s.practical_hours,
+        atol=0.2,
+    )
 
 
 def test_pathways_cover_the_four_vardforlopp(region):
     ev = region["pathway_events"]
     assert set(ev.pathway.unique()) == {"stroke_tia", "sepsis", "copd", "hip_osteoarthritis"}
     # milestones of one course are in time order where the pathway defines an order
-    st = ev[ev.pathway == "stroke_tia"].pivot_table(index="pathway_instance", columns="milestone",
-                                                   values="event_time", aggfunc="first",
-                                                   observed=True)
+    st = ev[ev.pathway == "stroke_tia"].pivot_table(
+        index="pathway_instance",
+        columns="milestone",
+        values="event_time",
+        aggfunc="first",
+        observed=True,
+    )
     both = st[["ed_arrival", "discharge"]].dropna()
     assert (both.ed_arrival <= both.discharge).all()
     linked = ev.encounter_id.dropna().astype("int64")
@@ -187,9 +204,12 @@ def test_resident_years_match_encounter_years(region):
 
 def test_cli_writes_the_trainers_answer_key(tmp_path, capsys):
     from pecdata.cli import main
+
     out = tmp_path / "region"
-    assert main(["generate", "--residents", "1500", "--years", "3", "--seed", "4",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["generate", "--residents", "1500", "--years", "3", "--seed", "4", "--out", str(out)])
+        == 0
+    )
     key = (out / "answer_key.md").read_text(encoding="utf-8")
     for finding_id, (step, title) in FINDINGS.items():
         assert title in key and f"Step {step}" in key

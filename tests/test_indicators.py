@@ -1,5 +1,6 @@
 """Step 6 analyses: avoidable admissions, funnel limits, readmissions, frequent ED attenders,
 unused-capacity hot spots and care-pathway (vårdförlopp) conformance."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from pecdata import conformance as cf
-from pecdata import indicators as ind
 from pecdata import plots
+from pecdata.analyses import conformance as cf
+from pecdata.analyses import indicators as ind
 from pecdata.generation.planted import ACSC_PREFIXES
 from pecdata.pec import cost_encounters
 from pecdata.warehouse import Warehouse
@@ -24,20 +25,22 @@ def test_acsc_list_covers_every_group_the_generator_plants():
     codes = [c.replace("I20.9", "I20.0").replace("E11.9", "E11.6") for c in codes]
     assert ind.acsc_group(codes).notna().all(), dict(zip(codes, ind.acsc_group(codes)))
     assert ind.acsc_group(["S72.0", "J18.9", "I63.9", None]).isna().all()
-    assert "Socialstyrelsen" in ind.ACSC_SOURCE and "undvikbar slutenvård" in \
-        ind.avoidable_admissions.__doc__
+    assert (
+        "Socialstyrelsen" in ind.ACSC_SOURCE
+        and "undvikbar slutenvård" in ind.avoidable_admissions.__doc__
+    )
 
 
 def test_tiny_avoidable_admissions_count_acute_acsc_stays():
     a = ind.avoidable_admissions(tiny_warehouse()).set_index("listed_unit_id").loc[PC]
-    assert a.admissions == 2                  # I50 and J44 stays of resident 2
-    assert a.ratio == pytest.approx(1)        # the only centre is the region
+    assert a.admissions == 2  # I50 and J44 stays of resident 2
+    assert a.ratio == pytest.approx(1)  # the only centre is the region
     assert a.crude_per_1000 == pytest.approx(1000 * 2 / ((365 + 354 + 184 + 365) / 365.25))
 
 
 def test_avoidable_admissions_standardise_for_age(region):
     a = ind.avoidable_admissions(region)
-    assert a.admissions.sum() == pytest.approx(a.expected.sum())   # indirect standardisation
+    assert a.admissions.sum() == pytest.approx(a.expected.sum())  # indirect standardisation
     assert (a.flag != "no cases").all()
     old = ind.avoidable_admissions(region, by="municipality_code", min_age=65)
     assert old.crude_per_1000.median() > 2 * a.crude_per_1000.median()
@@ -79,27 +82,30 @@ def test_funnel_flags_the_outliers_and_a_unit_without_cases():
 # --- readmissions -----------------------------------------------------------------------------
 def test_tiny_readmission_needs_the_next_acute_stay_within_30_days():
     f = ind.readmission_flags(tiny_warehouse()).set_index("encounter_id")
-    assert not f.readmitted.any()               # second stay 169 days after the first
+    assert not f.readmitted.any()  # second stay 169 days after the first
     t = tiny_tables()
     enc = t["encounters"]
-    start = pd.Timestamp("2022-04-25 08:00")    # move the second stay to 10 days after
-    enc.loc[enc.encounter_id == 7, ["start_time", "end_time"]] = [start, start +
-                                                                  pd.Timedelta(days=5)]
+    start = pd.Timestamp("2022-04-25 08:00")  # move the second stay to 10 days after
+    enc.loc[enc.encounter_id == 7, ["start_time", "end_time"]] = [
+        start,
+        start + pd.Timedelta(days=5),
+    ]
     f = ind.readmission_flags(Warehouse(t)).set_index("encounter_id")
     assert f.loc[4, "readmitted"] and f.loc[4, "days_to_readmission"] == pytest.approx(
-        (start - pd.Timestamp("2022-04-15 11:00")) / pd.Timedelta(days=1))
-    enc.loc[enc.encounter_id == 7, "acute"] = False            # planned: not a readmission
+        (start - pd.Timestamp("2022-04-15 11:00")) / pd.Timedelta(days=1)
+    )
+    enc.loc[enc.encounter_id == 7, "acute"] = False  # planned: not a readmission
     assert not ind.readmission_flags(Warehouse(t)).readmitted.any()
 
 
 def test_region_readmissions_near_the_national_level(region):
     r = ind.readmissions_30d(region, by=[], min_age=65)
-    assert 0.06 < r.rate.item() < 0.16                          # ~10 % [S16]
+    assert 0.06 < r.rate.item() < 0.16  # ~10 % [S16]
     by_ward = ind.readmissions_30d(region, by="unit_id")
     assert by_ward.discharges.sum() == ind.readmissions_30d(region, by=[]).discharges.item()
     flags = ind.readmission_flags(region)
     late = flags.discharge_time > pd.Timestamp("2024-12-02")
-    assert not flags.eligible[late].any()                       # cannot be followed 30 days
+    assert not flags.eligible[late].any()  # cannot be followed 30 days
 
 
 def test_readmissions_reject_unknown_groups(region):
@@ -129,10 +135,15 @@ def test_a_year_without_ed_visits_gives_zero_attenders():
 
 # --- unused capacity --------------------------------------------------------------------------
 def test_hotspots_rank_units_by_unused_cost_and_share():
-    uc = pd.DataFrame({"unit_id": ["W1", "W1", "W2", "C1"], "year": 2024,
-                       "resource": ["nurse", "bed_day", "nurse", "physician"],
-                       "cost_sek": [100.0, 900.0, 300.0, -50.0],
-                       "over_capacity": [False, False, False, True]})
+    uc = pd.DataFrame(
+        {
+            "unit_id": ["W1", "W1", "W2", "C1"],
+            "year": 2024,
+            "resource": ["nurse", "bed_day", "nurse", "physician"],
+            "cost_sek": [100.0, 900.0, 300.0, -50.0],
+            "over_capacity": [False, False, False, True],
+        }
+    )
     rates = uc.assign(cost_supplied_sek=[1000.0, 1000.0, 3000.0, 500.0])
     h = ind.unused_capacity_hotspots(uc, pool_rates=rates).set_index("unit_id")
     assert h.loc["W1", "unused_cost_sek"] == 1000 and h.loc["W1", "rank"] == 1
@@ -145,8 +156,9 @@ def test_hotspots_rank_units_by_unused_cost_and_share():
 
 def test_hotspots_from_pec_add_up_to_its_unused_capacity(region):
     t = cost_encounters(region, years=2022).tables()
-    h = ind.unused_capacity_hotspots(t["unused_capacity"], region["units"], t["pool_rates"],
-                                     top=None)
+    h = ind.unused_capacity_hotspots(
+        t["unused_capacity"], region["units"], t["pool_rates"], top=None
+    )
     positive = t["unused_capacity"].cost_sek.clip(lower=0).sum()
     assert h.unused_cost_sek.sum() == pytest.approx(positive)
     assert h.unused_share.between(0, 1).all() and h.unit_name.notna().all()
@@ -156,9 +168,9 @@ def test_hotspots_from_pec_add_up_to_its_unused_capacity(region):
 def test_tiny_pathways_meet_their_targets():
     s = cf.conformance_summary(tiny_warehouse(), by=[]).set_index("indicator")
     assert s.loc["copd_follow_up_6w", "met"] == 1
-    assert s.loc["copd_follow_up_6w", "median"] == pytest.approx(13.875)   # 6 Oct -> 20 Oct
+    assert s.loc["copd_follow_up_6w", "median"] == pytest.approx(13.875)  # 6 Oct -> 20 Oct
     assert s.loc["hip_basic_treatment", "share_met"] == 1
-    assert "door_to_needle_30" not in s.index                # no stroke course at all
+    assert "door_to_needle_30" not in s.index  # no stroke course at all
 
 
 def test_region_conformance_is_plausible(region):
@@ -184,11 +196,18 @@ def test_copd_follow_up_is_not_judged_when_it_cannot_be_seen(region):
 # --- figures ----------------------------------------------------------------------------------
 def test_step6_figures_draw_from_the_analyses(region):
     a = ind.avoidable_admissions(region)
-    fig = plots.funnel_plot(a, x="expected", y="ratio", kind="ratio", label="listed_unit_id",
-                            highlight=a.listed_unit_id.iloc[0])
+    fig = plots.funnel_plot(
+        a,
+        x="expected",
+        y="ratio",
+        kind="ratio",
+        label="listed_unit_id",
+        highlight=a.listed_unit_id.iloc[0],
+    )
     labelled = {t.get_text() for t in fig.axes[0].texts}
-    assert labelled == set(a.listed_unit_id[a.flag.isin(["above 99.8 % limit",
-                                                          "below 99.8 % limit"])])
+    assert labelled == set(
+        a.listed_unit_id[a.flag.isin(["above 99.8 % limit", "below 99.8 % limit"])]
+    )
     r = ind.readmissions_30d(region, by="unit_id")
     fig = plots.funnel_plot(r, x="discharges", y="rate", kind="proportion", label="unit_id")
     assert fig.axes[0].has_data()

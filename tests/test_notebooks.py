@@ -5,6 +5,7 @@ region generated in memory (no files needed), so the parameters cell and the
 warehouse fallback are exercised too. Strict nbval on the stored outputs is run by
 the Makefile (``pytest --nbval notebooks solutions``), not here.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,15 @@ def run_notebook(path: Path, out_dir: Path, **parameters) -> tuple[nbformat.Note
 
     out = out_dir / path.name
     start = time.perf_counter()
-    pm.execute_notebook(str(path), str(out), parameters=parameters, cwd=str(path.parent),
-                        kernel_name="python3", progress_bar=False, log_output=False)
+    pm.execute_notebook(
+        str(path),
+        str(out),
+        parameters=parameters,
+        cwd=str(path.parent),
+        kernel_name="python3",
+        progress_bar=False,
+        log_output=False,
+    )
     return nbformat.read(out, as_version=4), time.perf_counter() - start
 
 
@@ -41,8 +49,11 @@ def check_messages(nb: nbformat.NotebookNode) -> list[str]:
     found = []
     for cell in nb.cells:
         if "check" in cell.get("metadata", {}).get("tags", []):
-            texts = [o.get("data", {}).get("text/plain", "") for o in cell.get("outputs", [])
-                     if o.get("output_type") in ("execute_result", "display_data")]
+            texts = [
+                o.get("data", {}).get("text/plain", "")
+                for o in cell.get("outputs", [])
+                if o.get("output_type") in ("execute_result", "display_data")
+            ]
             found.append(" ".join(texts))
     return found
 
@@ -57,17 +68,20 @@ def _injected(nb) -> dict:
 
 
 def test_the_four_steps_and_their_solutions_exist():
-    assert [p.name for p in STEP_NOTEBOOKS] == [p.name for p in SOLUTIONS], \
+    assert [p.name for p in STEP_NOTEBOOKS] == [p.name for p in SOLUTIONS], (
         "every step notebook needs its exercise source in solutions/ under the same name"
+    )
     assert len(STEP_NOTEBOOKS) == 4
 
 
-@pytest.mark.parametrize("path", STEP_NOTEBOOKS + SOLUTIONS,
-                         ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize(
+    "path", STEP_NOTEBOOKS + SOLUTIONS, ids=lambda p: f"{p.parent.name}/{p.stem}"
+)
 def test_notebook_runs_with_other_parameters(path, tmp_path):
     nb, _ = run_notebook(path, tmp_path, **_parameters(tmp_path))
-    assert _injected(nb) == OTHER, "papermill did not inject the parameters after a cell " \
-                                   "tagged 'parameters'"
+    assert _injected(nb) == OTHER, (
+        "papermill did not inject the parameters after a cell tagged 'parameters'"
+    )
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
     if path.parent.name == "solutions":
@@ -82,5 +96,6 @@ def test_notebook_runs_within_budget_at_teaching_size(path, tmp_path, teaching_d
     if os.environ.get("PECDATA_SKIP_TIMING") == "1":
         pytest.skip("PECDATA_SKIP_TIMING=1")
     _, seconds = run_notebook(path, tmp_path, data_dir=str(teaching_dir))
-    assert seconds <= BUDGET_SECONDS, f"{path.name} took {seconds:.1f} s (budget " \
-                                      f"{BUDGET_SECONDS} s)"
+    assert seconds <= BUDGET_SECONDS, (
+        f"{path.name} took {seconds:.1f} s (budget {BUDGET_SECONDS} s)"
+    )

@@ -1,5 +1,6 @@
 """Patient Encounter Cost: a hand-computed example, reconciliation on generated regions,
 bad input, the saved tables and the command line, average costing."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,11 +9,11 @@ import pytest
 from helpers import ED, IMG, PC, WARD, tiny_tables, tiny_warehouse
 
 from pecdata import cli
-from pecdata.costing import average_costing, average_encounter_costs, compare_costing
 from pecdata.pec import BREAKDOWN, add_cost_tables, cost_encounters, resident_costs
-from pecdata.pec_sql import pec_sql
-from pecdata.validation import check
+from pecdata.pec.average import average_costing, average_encounter_costs, compare_costing
+from pecdata.pec.sql import pec_sql
 from pecdata.warehouse import load, save
+from pecdata.warehouse.validation import check
 
 ABS = 0.01  # one öre
 
@@ -21,7 +22,7 @@ def approx(x):
     return pytest.approx(x, abs=ABS)
 
 
-# --- the tiny region, worked out by hand (numbers: tests/helpers.py) ------------------------------
+# --- the tiny region, worked out by hand (numbers: tests/helpers.py) -----------------------------
 # Every FTE has 1,600 practical hours = 96,000 minutes.
 # PC-HAV-01  staff: physician 2,000,000 + on-costs 1,200,000 x 2/3 = 2,800,000; nurse
 #            1,000,000 + 400,000 = 1,400,000. Premises 400,000 and support (IT + admin)
@@ -40,20 +41,62 @@ def approx(x):
 BED = 2_200_000 / 3_650
 UNTRACED_DAY = 1_997_000 / 9
 EXPECTED = {  # encounter: (staff, beds_rooms, service, direct, untraced, support, full)
-    1: (437.5, 30 * 400_000 * 2 / 3 / 192_000, 0, 0, 0, 30 * 400_000 * 2 / 3 / 192_000,
-        10_000_000 / 3 / 2),
-    2: (109.375, 15 * 400_000 / 3 / 192_000, 0, 0, 0, 15 * 400_000 / 3 / 192_000,
-        5_000_000 / 3 * 15 / 35),
-    3: (1_750, 150, 500, 500, 180 * 2_960, 0,
-        7_600_000 * 2 * 2 / 3 + 5_000_000 / 3 + 500 + 180 * 2_960),
+    1: (
+        437.5,
+        30 * 400_000 * 2 / 3 / 192_000,
+        0,
+        0,
+        0,
+        30 * 400_000 * 2 / 3 / 192_000,
+        10_000_000 / 3 / 2,
+    ),
+    2: (
+        109.375,
+        15 * 400_000 / 3 / 192_000,
+        0,
+        0,
+        0,
+        15 * 400_000 / 3 / 192_000,
+        5_000_000 / 3 * 15 / 35,
+    ),
+    3: (
+        1_750,
+        150,
+        500,
+        500,
+        180 * 2_960,
+        0,
+        7_600_000 * 2 * 2 / 3 + 5_000_000 / 3 + 500 + 180 * 2_960,
+    ),
     4: (8_925, 4 * BED, 0, 2_000, 4 * UNTRACED_DAY, 0, 4 / 9 * 19_597_000 + 2_000),
-    5: (145.8333333, 20 * 400_000 / 3 / 192_000, 0, 0, 0, 20 * 400_000 / 3 / 192_000,
-        5_000_000 / 3 * 20 / 35),
-    6: (875, 75, 1_000, 300, 90 * 2_960, 0,
-        7_600_000 * 2 / 3 + 5_000_000 * 2 / 3 + 300 + 90 * 2_960),
+    5: (
+        145.8333333,
+        20 * 400_000 / 3 / 192_000,
+        0,
+        0,
+        0,
+        20 * 400_000 / 3 / 192_000,
+        5_000_000 / 3 * 20 / 35,
+    ),
+    6: (
+        875,
+        75,
+        1_000,
+        300,
+        90 * 2_960,
+        0,
+        7_600_000 * 2 / 3 + 5_000_000 * 2 / 3 + 300 + 90 * 2_960,
+    ),
     7: (11_156.25, 5 * BED, 0, 1_000, 5 * UNTRACED_DAY, 0, 5 / 9 * 19_597_000 + 1_000),
-    8: (437.5, 30 * 400_000 * 2 / 3 / 192_000, 0, 0, 0, 30 * 400_000 * 2 / 3 / 192_000,
-        10_000_000 / 3 / 2),
+    8: (
+        437.5,
+        30 * 400_000 * 2 / 3 / 192_000,
+        0,
+        0,
+        0,
+        30 * 400_000 * 2 / 3 / 192_000,
+        10_000_000 / 3 / 2,
+    ),
 }
 RATES = {  # pool: (cost supplied, practical capacity, used, rate)
     f"{PC}:physician": (10_000_000 / 3, 192_000, 60, 10_000_000 / 3 / 192_000),
@@ -76,8 +119,14 @@ def tiny():
 def test_hand_computed_encounter_costs(tiny):
     ec = tiny.encounter_costs.set_index("encounter_id")
     assert list(ec.index) == list(range(1, 9))
-    cols = ["staff_sek", "beds_rooms_sek", "service_sek", "direct_sek", "untraced_sek",
-            "support_sek"]
+    cols = [
+        "staff_sek",
+        "beds_rooms_sek",
+        "service_sek",
+        "direct_sek",
+        "untraced_sek",
+        "support_sek",
+    ]
     for eid, (*parts, full) in EXPECTED.items():
         row = ec.loc[eid]
         for col, value in zip(cols, parts):
@@ -98,7 +147,10 @@ def test_hand_computed_pools_and_unused_capacity(tiny):
     for pool, (cost, cap, used, rate) in RATES.items():
         row = r.loc[pool]
         assert (row.cost_supplied_sek, row.practical_capacity, row.used_quantity) == (
-            approx(cost), approx(cap), approx(used)), pool
+            approx(cost),
+            approx(cap),
+            approx(used),
+        ), pool
         assert row.rate_sek == approx(rate)
         assert row.utilisation == pytest.approx(used / cap)
         assert row.full_rate_sek == approx(cost / used)
@@ -117,7 +169,8 @@ def test_hand_computed_pools_and_unused_capacity(tiny):
 def test_hand_computed_non_patient_costs_and_reconciliation(tiny):
     npc = tiny.non_patient_costs
     assert npc[["unit_id", "year", "account", "amount_sek"]].values.tolist() == [
-        [WARD, 2022, "7600", 400_000.0]]
+        [WARD, 2022, "7600", 400_000.0]
+    ]
     rec = tiny.reconciliation.set_index("unit_type")
     total = rec.loc["total"]
     assert total.ledger_sek == approx(46_000_000)
@@ -135,9 +188,15 @@ def test_salary_account_without_profession_is_split_by_paid_hours():
     t = tiny_tables()
     led = t["ledger"]
     pc_salary = led.unit_id.eq(PC) & led.account.isin(["5011", "5012"])
-    led = pd.concat([led[~pc_salary], pd.DataFrame(
-        {"unit_id": [PC], "year": [2022], "account": ["5010"], "amount_sek": [3_000_000.0]})],
-        ignore_index=True)
+    led = pd.concat(
+        [
+            led[~pc_salary],
+            pd.DataFrame(
+                {"unit_id": [PC], "year": [2022], "account": ["5010"], "amount_sek": [3_000_000.0]}
+            ),
+        ],
+        ignore_index=True,
+    )
     acc = t["accounts"]
     extra = acc.iloc[:1].assign(account="5010", account_name="Salaries (löner)")
     extra["profession"] = pd.Categorical([None], categories=acc.profession.cat.categories)
@@ -148,7 +207,7 @@ def test_salary_account_without_profession_is_split_by_paid_hours():
     assert r.loc[f"{PC}:nurse", "staff_sek"] == approx(2_100_000)
 
 
-# --- generated regions -----------------------------------------------------------------------------
+# --- generated regions ---------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def small(small_region):
     return cost_encounters(small_region)
@@ -214,11 +273,13 @@ def test_average_costing_spreads_the_same_cost(small, small_region):
     assert length.loc["longest 20 %", "average_vs_full_pct"] < -10
     util = cmp[cmp.comparison == "unit staff utilisation"].set_index("group")
     # averages load idle capacity onto patients: most where utilisation is lowest
-    assert util.loc["below 70 %", "average_vs_pec_pct"] > util.loc[
-        "85 % or more", "average_vs_pec_pct"]
+    assert (
+        util.loc["below 70 %", "average_vs_pec_pct"]
+        > util.loc["85 % or more", "average_vs_pec_pct"]
+    )
 
 
-# --- bad input ---------------------------------------------------------------------------------------
+# --- bad input -----------------------------------------------------------------------------------
 def _tiny(**changes):
     t = tiny_tables()
     for name, fn in changes.items():
@@ -227,8 +288,11 @@ def _tiny(**changes):
 
 
 def test_over_capacity_is_flagged_not_hidden():
-    t = _tiny(capacity=lambda c: c.assign(practical_quantity=np.where(
-        c.resource == "bed_day", 5.0, c.practical_quantity)))
+    t = _tiny(
+        capacity=lambda c: c.assign(
+            practical_quantity=np.where(c.resource == "bed_day", 5.0, c.practical_quantity)
+        )
+    )
     pec = cost_encounters(t)
     u = pec.unused_capacity.set_index("pool_id").loc[f"{WARD}:bed_day"]
     assert u.over_capacity and u.unused_quantity == approx(-4)
@@ -239,14 +303,21 @@ def test_over_capacity_is_flagged_not_hidden():
 
 @pytest.mark.parametrize("how", ["zero", "missing"])
 def test_missing_capacity_is_listed_and_still_reconciles(how):
-    drop = (lambda c: c[c.resource != "bed_day"]) if how == "missing" else (
-        lambda c: c.assign(practical_quantity=np.where(c.resource == "bed_day", 0.0,
-                                                       c.practical_quantity)))
+    drop = (
+        (lambda c: c[c.resource != "bed_day"])
+        if how == "missing"
+        else (
+            lambda c: c.assign(
+                practical_quantity=np.where(c.resource == "bed_day", 0.0, c.practical_quantity)
+            )
+        )
+    )
     pec = cost_encounters(_tiny(capacity=drop))
     r = pec.pool_rates.set_index("pool_id").loc[f"{WARD}:bed_day"]
     assert r.capacity_missing and np.isnan(r.rate_sek)
     assert pec.unused_capacity.set_index("pool_id").loc[f"{WARD}:bed_day", "cost_sek"] == approx(
-        2_200_000)
+        2_200_000
+    )
     assert "capacity_missing" in set(pec.warnings.problem)
     assert pec.balanced
     assert pec.encounter_costs.cost_full_sek.sum() == approx(45_600_000)
@@ -255,9 +326,17 @@ def test_missing_capacity_is_listed_and_still_reconciles(how):
 
 
 def test_unmapped_ledger_account_is_listed():
-    t = _tiny(ledger=lambda d: pd.concat([d, pd.DataFrame(
-        {"unit_id": [ED], "year": [2022], "account": ["9999"], "amount_sek": [123.45]})],
-        ignore_index=True))
+    t = _tiny(
+        ledger=lambda d: pd.concat(
+            [
+                d,
+                pd.DataFrame(
+                    {"unit_id": [ED], "year": [2022], "account": ["9999"], "amount_sek": [123.45]}
+                ),
+            ],
+            ignore_index=True,
+        )
+    )
     pec = cost_encounters(t)
     w = pec.warnings
     assert w.problem.tolist() == ["unmapped_account"] and "9999" in w.message[0]
@@ -275,13 +354,16 @@ def test_pool_without_use_is_absorbed_by_the_unit():
     assert ed.cost_full_sek.sum() == approx(21_000_000) and pec.balanced
 
 
-@pytest.mark.parametrize("table, column, value, message", [
-    ("activities", "unit_id", "NOWHERE", "activities.unit_id"),
-    ("encounters", "unit_id", "NOWHERE", "encounters.unit_id"),
-    ("activities", "encounter_id", 99, "activities.encounter_id"),
-    ("activities", "measure", "sek", "measure"),
-    ("activities", "quantity", -1.0, "negative"),
-])
+@pytest.mark.parametrize(
+    "table, column, value, message",
+    [
+        ("activities", "unit_id", "NOWHERE", "activities.unit_id"),
+        ("encounters", "unit_id", "NOWHERE", "encounters.unit_id"),
+        ("activities", "encounter_id", 99, "activities.encounter_id"),
+        ("activities", "measure", "sek", "measure"),
+        ("activities", "quantity", -1.0, "negative"),
+    ],
+)
 def test_bad_activities_raise_clear_errors(table, column, value, message):
     t = tiny_tables()
     df = t[table].copy()
@@ -304,16 +386,16 @@ def test_missing_tables_columns_and_years_raise():
         cost_encounters(t)
 
 
-# --- saved warehouse and command line ---------------------------------------------------------------
+# --- saved warehouse and command line ------------------------------------------------------------
 def test_cost_command_adds_tables_and_prints_the_reconciliation(tmp_path, capsys):
     folder = save(tiny_warehouse(), tmp_path / "region")
     assert cli.main(["cost", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "PEC reconciliation 2022" in out and "reconcile to the ledger within 0.01 SEK" in out
-    wh = load(folder)   # validates the derived tables too
+    wh = load(folder)  # validates the derived tables too
     assert wh.sql("SELECT round(sum(cost_full_sek)) AS s FROM encounter_costs").s[0] == 45_600_000
     assert len(wh["pool_rates"]) == len(RATES)
-    assert cli.main(["cost", str(folder)]) == 1          # already there
+    assert cli.main(["cost", str(folder)]) == 1  # already there
     assert "--force" in capsys.readouterr().err
     assert cli.main(["cost", str(folder), "--force"]) == 0
 

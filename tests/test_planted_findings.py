@@ -5,16 +5,17 @@ with the answer key (``planted_findings``, ``planted_residents``). A second regi
 generated with ``planted=False`` checks that the same functions do not raise false
 alarms when nothing was planted.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from conftest import TEST_RESIDENTS, TEST_SEED
 
-from pecdata import conformance as cf
-from pecdata import current_state as cs
-from pecdata import indicators as ind
-from pecdata import segments as sg
+from pecdata.analyses import conformance as cf
+from pecdata.analyses import current_state as cs
+from pecdata.analyses import indicators as ind
+from pecdata.analyses import segments as sg
 from pecdata.generation import generate
 from pecdata.generation.planted import FINDINGS
 from pecdata.pec import cost_encounters
@@ -41,8 +42,13 @@ def clean():
 
 
 def test_every_finding_of_steps_3_5_6_is_tested_here(key):
-    tested = {"underused_ward", "pcc_avoidable_admissions", "frail_readmissions",
-              "frequent_ed_attenders", "stroke_door_to_needle"}
+    tested = {
+        "underused_ward",
+        "pcc_avoidable_admissions",
+        "frail_readmissions",
+        "frequent_ed_attenders",
+        "stroke_door_to_needle",
+    }
     assert set(STEPS_3_5_6) == tested
     assert tested <= set(key.index)
 
@@ -55,16 +61,18 @@ def test_underused_ward_has_the_most_empty_beds(region, key):
     assert occ.empty_beds.idxmax() == truth.location
     assert 100 * occ.occupancy[truth.location] == pytest.approx(truth.true_value, abs=1.0)
     assert 100 * occ.occupancy.drop(truth.location).median() == pytest.approx(
-        truth.comparison_value, abs=2.0)
-    big = occ[occ.beds >= 5]                       # small wards' occupancy is noisy
+        truth.comparison_value, abs=2.0
+    )
+    big = occ[occ.beds >= 5]  # small wards' occupancy is noisy
     assert big.occupancy.idxmin() == truth.location
 
 
 def test_underused_ward_is_the_top_unused_capacity_hot_spot(region, key):
     t = cost_encounters(region).tables()
-    hot = ind.unused_capacity_hotspots(t["unused_capacity"], region["units"], t["pool_rates"],
-                                       top=1)
-    assert (hot.unit_id == key.loc["underused_ward", "location"]).all()   # every year
+    hot = ind.unused_capacity_hotspots(
+        t["unused_capacity"], region["units"], t["pool_rates"], top=1
+    )
+    assert (hot.unit_id == key.loc["underused_ward", "location"]).all()  # every year
     assert (hot.unused_share > 0.4).all()
 
 
@@ -78,8 +86,9 @@ def test_planted_centre_lies_above_the_998_funnel_limit(region, key):
     assert centre.crude_per_1000 == pytest.approx(truth.true_value, rel=0.01)
     others = a.drop(truth.location)
     assert 1000 * others.admissions.sum() / others.person_years.sum() == pytest.approx(
-        truth.comparison_value, rel=0.02)
-    assert 1.6 < centre.ratio < 2.8                 # about twice what its residents predict
+        truth.comparison_value, rel=0.02
+    )
+    assert 1.6 < centre.ratio < 2.8  # about twice what its residents predict
 
 
 # --- step 5/6: frail elderly readmitted again and again ----------------------------------------
@@ -111,11 +120,12 @@ def test_frail_cohort_is_complex_and_costly_in_segmentation(region, members):
     seg = sg.assign_segments(region, years=start)
     theirs = seg[seg.resident_id.isin(cohort)].segment
     assert theirs.isin(["complex_needs", "last_year_of_life"]).mean() > 0.6
-    costs = sg.resident_year_costs(region, cost_encounters(region, years=start).tables()
-                                   ["encounter_costs"], years=start)
+    costs = sg.resident_year_costs(
+        region, cost_encounters(region, years=start).tables()["encounter_costs"], years=start
+    )
     threshold = sg.cost_concentration(costs, [5]).threshold_sek.item()
     in_top = costs[costs.resident_id.isin(cohort)].cost_sek >= threshold
-    assert in_top.mean() > 0.4                       # 5 % would be chance
+    assert in_top.mean() > 0.4  # 5 % would be chance
 
 
 # --- step 6: frequent ED attenders ------------------------------------------------------------
@@ -123,7 +133,7 @@ def test_frequent_ed_attenders_are_the_planted_adults(region, key, members):
     truth = key.loc["frequent_ed_attenders"]
     group = members["frequent_ed_attenders"]
     f6 = ind.frequent_ed_attenders(region, min_visits=6)
-    assert group <= set(f6.resident_id)             # every member shows up at 6+ visits
+    assert group <= set(f6.resident_id)  # every member shows up at 6+ visits
     adults = f6[(f6.age >= 20) & (f6.age < 65) & (f6.ed_visits >= 10)]
     assert adults.resident_id.isin(group).mean() >= 0.8
     ry = region["resident_years"]
@@ -132,7 +142,7 @@ def test_frequent_ed_attenders_are_the_planted_adults(region, key, members):
     theirs = f1[f1.resident_id.isin(group)]
     assert theirs.ed_visits.sum() / years_in == pytest.approx(truth.true_value, rel=0.1)
     everyone = ind.ed_attender_summary(region, thresholds=[1]).share_admitted.mean()
-    assert theirs.admitted.sum() / theirs.ed_visits.sum() < everyone / 2   # rarely admitted
+    assert theirs.admitted.sum() / theirs.ed_visits.sum() < everyone / 2  # rarely admitted
 
 
 # --- step 6: the slow stroke hospital ---------------------------------------------------------

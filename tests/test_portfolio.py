@@ -1,4 +1,5 @@
 """Pilot scoring and sequencing under budget and staffing limits (step 8)."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from pecdata import portfolio as P
-from pecdata.interventions import catalogue
-from pecdata.scenarios import build_baseline
+from pecdata.planning import portfolio as P
+from pecdata.planning.interventions import catalogue
+from pecdata.planning.scenarios import build_baseline
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +45,17 @@ def problems(draw):
     cost = draw(st.lists(st.floats(0, 10), min_size=n * years, max_size=n * years))
     fte = draw(st.lists(st.floats(0, 3), min_size=n * years, max_size=n * years))
     val = draw(st.lists(st.floats(-5, 20), min_size=n * years, max_size=n * years))
-    prof = {"c": np.reshape(cost, (n, years)), "f": np.reshape(fte, (n, years)),
-            "v": np.reshape(val, (n, years))}
+    prof = {
+        "c": np.reshape(cost, (n, years)),
+        "f": np.reshape(fte, (n, years)),
+        "v": np.reshape(val, (n, years)),
+    }
     C = np.zeros((n, years + 1, years))
     F, V = C.copy(), C.copy()
     for s in range(years):
-        C[:, s, s:] = prof["c"][:, :years - s]
-        F[:, s, s:] = prof["f"][:, :years - s]
-        V[:, s, s:] = prof["v"][:, :years - s]
+        C[:, s, s:] = prof["c"][:, : years - s]
+        F[:, s, s:] = prof["f"][:, : years - s]
+        V[:, s, s:] = prof["v"][:, : years - s]
     budget = np.full(years, draw(st.floats(0, 25)))
     staff = np.full(years, draw(st.floats(0, 6)))
     return C, F, V, budget, staff
@@ -89,8 +93,10 @@ def test_plan_respects_budget_and_staff_every_year(baseline, scale):
 
 
 def test_more_money_never_gives_a_worse_plan(baseline, scale):
-    values = [P.sequence_pilots(baseline, catalogue(), b * scale, 20 * scale)
-              .attrs["objective_value"] for b in (2e6, 8e6, 30e6)]
+    values = [
+        P.sequence_pilots(baseline, catalogue(), b * scale, 20 * scale).attrs["objective_value"]
+        for b in (2e6, 8e6, 30e6)
+    ]
     assert values == sorted(values)
 
 

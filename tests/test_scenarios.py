@@ -1,4 +1,5 @@
 """Scenario engine, catalogue, projection, sensitivity/uncertainty and the explorer (step 7)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,13 +8,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pecdata.explorer import explore_scenarios
-from pecdata.interventions import SEGMENTS, Intervention, Shift, catalogue, catalogue_table
 from pecdata.pec import cost_encounters
-from pecdata.projection import project_population
-from pecdata.scenarios import AGE_BAND_LABELS, build_baseline, run_scenario, scenario_summary
-from pecdata.uncertainty import (draw_parameters, monte_carlo, tornado,
-                                 uncertainty_intervals)
+from pecdata.planning.explorer import explore_scenarios
+from pecdata.planning.interventions import SEGMENTS, Intervention, Shift, catalogue, catalogue_table
+from pecdata.planning.projection import project_population
+from pecdata.planning.scenarios import (
+    AGE_BAND_LABELS,
+    build_baseline,
+    run_scenario,
+    scenario_summary,
+)
+from pecdata.planning.uncertainty import (
+    draw_parameters,
+    monte_carlo,
+    tornado,
+    uncertainty_intervals,
+)
 
 BASE_YEAR = 2024
 
@@ -50,16 +60,20 @@ def test_baseline_counts_and_pec_cost_match_the_warehouse(region, pec, baseline)
     assert _year1(res, "acute_admissions", "baseline") == pytest.approx(_acute_admissions(region))
     enc = region["encounters"]
     assert _year1(res, "visits_outpatient", "baseline") == pytest.approx(
-        ((enc.care_level == "outpatient") & (enc.year == BASE_YEAR)).sum())
+        ((enc.care_level == "outpatient") & (enc.year == BASE_YEAR)).sum()
+    )
     ec = pec["encounter_costs"]
     assert _year1(res, "care_cost_sek", "baseline") == pytest.approx(
-        ec.loc[ec.year == BASE_YEAR, "cost_sek"].sum(), rel=1e-9)
+        ec.loc[ec.year == BASE_YEAR, "cost_sek"].sum(), rel=1e-9
+    )
     uc = pec["unused_capacity"]
     assert _year1(res, "unused_capacity_sek", "baseline") == pytest.approx(
-        uc.loc[uc.year == BASE_YEAR, "cost_sek"].sum(), rel=1e-9)
+        uc.loc[uc.year == BASE_YEAR, "cost_sek"].sum(), rel=1e-9
+    )
     st_ = region["staffing"]
     assert _year1(res, "staff_fte", "baseline") == pytest.approx(
-        st_.loc[st_.year == BASE_YEAR, "fte"].sum())
+        st_.loc[st_.year == BASE_YEAR, "fte"].sum()
+    )
 
 
 def test_empty_scenario_equals_the_baseline(baseline):
@@ -78,7 +92,8 @@ def test_baseline_table_adds_up_over_levels(baseline):
 def test_admissions_effect_on_a_segment_removes_that_share_of_its_admissions(region, baseline):
     res = run_scenario(baseline, [team(admissions=-0.2)], horizon=1)
     assert _year1(res, "acute_admissions") == pytest.approx(
-        -0.2 * _acute_admissions(region, min_age=75))
+        -0.2 * _acute_admissions(region, min_age=75)
+    )
     assert _year1(res, "bed_days") < 0
     assert _year1(res, "readmissions_30d") < 0
 
@@ -90,7 +105,7 @@ def test_shift_moves_planned_visits_between_levels_and_lowers_care_cost(region, 
     res = run_scenario(baseline, [iv], horizon=1)
     assert _year1(res, "visits_outpatient") == pytest.approx(-0.3 * planned_out)
     assert _year1(res, "visits_primary_care") == pytest.approx(0.3 * planned_out)
-    assert _year1(res, "care_cost_sek") < 0        # a specialist visit costs more
+    assert _year1(res, "care_cost_sek") < 0  # a specialist visit costs more
 
 
 def test_right_sizing_removes_its_share_of_the_wards_unused_capacity(pec, baseline):
@@ -109,8 +124,9 @@ def test_ramp_and_start_year_shape_the_effect_over_time(baseline):
 
 
 def test_own_costs_follow_reach_staff_and_start_up(baseline):
-    iv = team(staff_fte_per_1000={"nurse": 10.0}, cost_per_patient_sek=1000,
-              startup_cost_per_100k_sek=1e6)
+    iv = team(
+        staff_fte_per_1000={"nurse": 10.0}, cost_per_patient_sek=1000, startup_cost_per_100k_sek=1e6
+    )
     res = run_scenario(baseline, [iv], horizon=2)
     own = res.query("measure == 'intervention_cost_sek'").sort_values("year").scenario.to_numpy()
     assert own[0] - own[1] == pytest.approx(1e6 * baseline.residents / 1e5)
@@ -121,8 +137,9 @@ def test_own_costs_follow_reach_staff_and_start_up(baseline):
 
 @settings(max_examples=25, deadline=None)
 @given(effect=st.floats(-1, 0), coverage=st.floats(0, 1), r1=st.floats(0, 1), r2=st.floats(0, 1))
-def test_fewer_admissions_never_add_cost_of_care_and_release_saves(baseline, effect, coverage,
-                                                                   r1, r2):
+def test_fewer_admissions_never_add_cost_of_care_and_release_saves(
+    baseline, effect, coverage, r1, r2
+):
     iv = team(admissions=effect, coverage=coverage)
     lo, hi = sorted((r1, r2))
     a = run_scenario(baseline, [iv], horizon=1, capacity_released=lo)
@@ -130,40 +147,47 @@ def test_fewer_admissions_never_add_cost_of_care_and_release_saves(baseline, eff
     assert _year1(a, "acute_admissions") <= 1e-9
     assert _year1(a, "care_cost_sek") <= 1e-6
     assert _year1(b, "total_cost_sek") <= _year1(a, "total_cost_sek") + 1e-6
-    parts = sum(_year1(a, m, "scenario") for m in ("care_cost_sek", "unused_capacity_sek",
-                                                   "intervention_cost_sek"))
+    parts = sum(
+        _year1(a, m, "scenario")
+        for m in ("care_cost_sek", "unused_capacity_sek", "intervention_cost_sek")
+    )
     assert parts == pytest.approx(_year1(a, "total_cost_sek", "scenario"))
 
 
 def test_overlapping_interventions_combine_multiplicatively(baseline):
     one = run_scenario(baseline, [team(admissions=-0.5)], horizon=1)
-    two = run_scenario(baseline, [team(admissions=-0.5), team(key="u", admissions=-0.5)],
-                       horizon=1)
+    two = run_scenario(baseline, [team(admissions=-0.5), team(key="u", admissions=-0.5)], horizon=1)
     assert _year1(two, "acute_admissions") == pytest.approx(1.5 * _year1(one, "acute_admissions"))
 
 
 # --- bad input -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("kw, message", [
-    (dict(coverage=-0.1), "coverage must be a share between 0 and 1.*-0.1"),
-    (dict(coverage=1.2), "coverage must be a share between 0 and 1.*1.2"),
-    (dict(segment="teenagers"), "unknown segment 'teenagers'"),
-    (dict(admissions=-1.5), "admissions is a relative change.*-1.5"),
-    (dict(unused_ward_capacity=2.0), "unused_ward_capacity must be a share.*2.0"),
-    (dict(ramp=(0.5, 1.5)), "ramp must be a share.*1.5"),
-    (dict(staff_fte_per_1000={"porter": 1.0}), "unknown profession 'porter'"),
-    (dict(ranges={"admissions": (0.1, -0.1)}), "range of admissions has low 0.1 above high"),
-    (dict(ranges={"magic": (0, 1)}), "unknown parameter 'magic'"),
-])
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        (dict(coverage=-0.1), "coverage must be a share between 0 and 1.*-0.1"),
+        (dict(coverage=1.2), "coverage must be a share between 0 and 1.*1.2"),
+        (dict(segment="teenagers"), "unknown segment 'teenagers'"),
+        (dict(admissions=-1.5), "admissions is a relative change.*-1.5"),
+        (dict(unused_ward_capacity=2.0), "unused_ward_capacity must be a share.*2.0"),
+        (dict(ramp=(0.5, 1.5)), "ramp must be a share.*1.5"),
+        (dict(staff_fte_per_1000={"porter": 1.0}), "unknown profession 'porter'"),
+        (dict(ranges={"admissions": (0.1, -0.1)}), "range of admissions has low 0.1 above high"),
+        (dict(ranges={"magic": (0, 1)}), "unknown parameter 'magic'"),
+    ],
+)
 def test_impossible_interventions_are_refused_with_the_field_and_value(kw, message):
     with pytest.raises(ValueError, match=message):
         team(**kw)
 
 
-@pytest.mark.parametrize("args, message", [
-    (("outpatient", "primary_care", -0.2), "share must be a share between 0 and 1.*-0.2"),
-    (("outpatient", "primary_care", 1.3), "share must be a share between 0 and 1.*1.3"),
-    (("outpatient", "spa", 0.2), "unknown level of care 'spa'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("outpatient", "primary_care", -0.2), "share must be a share between 0 and 1.*-0.2"),
+        (("outpatient", "primary_care", 1.3), "share must be a share between 0 and 1.*1.3"),
+        (("outpatient", "spa", 0.2), "unknown level of care 'spa'"),
+    ],
+)
 def test_impossible_shifts_are_refused(args, message):
     with pytest.raises(ValueError, match=message):
         Shift(*args)
@@ -189,13 +213,19 @@ def test_engine_refuses_bad_settings(baseline):
 def test_catalogue_covers_the_seed_interventions_with_ranges_and_sources():
     cat = catalogue()
     assert len(cat) >= 6
-    for key in ("care_coordinator", "followups_to_primary_care", "digital_visits",
-                "remote_monitoring", "mobile_home_team", "right_sized_wards"):
+    for key in (
+        "care_coordinator",
+        "followups_to_primary_care",
+        "digital_visits",
+        "remote_monitoring",
+        "mobile_home_team",
+        "right_sized_wards",
+    ):
         assert key in cat
     t = catalogue_table()
     assert ((t.low <= t.value) & (t.value <= t.high)).all()
     assert (t.source.str.len() > 0).all()
-    assert set(t.key) == set(cat)                    # every intervention states its ranges
+    assert set(t.key) == set(cat)  # every intervention states its ranges
 
 
 # --- projection ----------------------------------------------------------------------------------
@@ -205,16 +235,14 @@ def test_projection_starts_from_the_residents_on_31_december(region):
     ry = region["resident_years"]
     ids = ry.loc[ry.year == BASE_YEAR, "resident_id"]
     r = res[res.resident_id.isin(ids)]
-    alive = ((r.death_date.isna() | (r.death_date > end))
-             & (r.out_date.isna() | (r.out_date > end)))
+    alive = (r.death_date.isna() | (r.death_date > end)) & (r.out_date.isna() | (r.out_date > end))
     p = project_population(region, years=5)
     assert p[p.year == BASE_YEAR].population.sum() == pytest.approx(alive.sum())
     assert sorted(p.year.unique()) == list(range(BASE_YEAR, BASE_YEAR + 6))
 
 
 def test_projection_without_births_deaths_or_moves_only_ages_the_population(region):
-    p = project_population(region, years=10, death_rate_factor=0, migration_factor=0,
-                           birth_rate=0)
+    p = project_population(region, years=10, death_rate_factor=0, migration_factor=0, birth_rate=0)
     total = p.groupby("year").population.sum()
     assert np.allclose(total, total.iloc[0])
     oldest = p[p.age_band == "85+"].population.to_numpy()
@@ -223,8 +251,10 @@ def test_projection_without_births_deaths_or_moves_only_ages_the_population(regi
 
 def test_projection_grows_scenario_volumes_by_age_band(baseline):
     years = range(BASE_YEAR, BASE_YEAR + 4)
-    proj = pd.DataFrame([(y, b, 2.0 if y > BASE_YEAR else 1.0) for y in years
-                         for b in AGE_BAND_LABELS], columns=["year", "age_band", "index"])
+    proj = pd.DataFrame(
+        [(y, b, 2.0 if y > BASE_YEAR else 1.0) for y in years for b in AGE_BAND_LABELS],
+        columns=["year", "age_band", "index"],
+    )
     plain = run_scenario(baseline, [], horizon=2)
     grown = run_scenario(baseline, [], horizon=2, projection=proj)
     for m in ("acute_admissions", "care_cost_sek", "person_years"):
@@ -244,9 +274,10 @@ def test_tornado_ends_are_the_scenario_at_each_end_of_the_range(baseline):
     t = tornado(baseline, [iv], measure="acute_admissions", horizon=3, capacity_range=None)
     row = t.set_index("parameter").loc["admissions"]
     direct = run_scenario(baseline, [iv.with_parameter("admissions", row.low)], horizon=3)
-    assert row.result_low == pytest.approx(direct.query("measure == 'acute_admissions'")
-                                           .change.sum())
-    assert (t.swing.diff().dropna() <= 1e-9).all()          # widest first
+    assert row.result_low == pytest.approx(
+        direct.query("measure == 'acute_admissions'").change.sum()
+    )
+    assert (t.swing.diff().dropna() <= 1e-9).all()  # widest first
 
 
 def test_monte_carlo_is_reproducible_and_intervals_are_ordered(baseline):
@@ -275,7 +306,7 @@ def test_explorer_sliders_change_the_table(baseline):
     before = ex.recompute().loc["acute_admissions", "change"]
     ex.controls["mobile_home_team"]["coverage"].value = 0.2
     after = ex.table.value
-    assert ex.recompute().loc["acute_admissions", "change"] > before     # fewer reached
+    assert ex.recompute().loc["acute_admissions", "change"] > before  # fewer reached
     assert "acute_admissions" in after and ex.image.value[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="unknown intervention"):
         explore_scenarios(baseline, include=["teleportation"])

@@ -1,4 +1,5 @@
 """Step 5 analyses: cost concentration, segments, profiles and persistence of high cost."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pecdata import plots
-from pecdata import segments as sg
+from pecdata.analyses import segments as sg
 from pecdata.pec import cost_encounters, resident_costs
 from pecdata.warehouse import Warehouse
 
@@ -30,8 +31,13 @@ def segments(region):
 
 
 def costs_frame(values, year=2024):
-    return pd.DataFrame({"resident_id": np.arange(1, len(values) + 1), "year": year,
-                         "cost_sek": np.asarray(values, float)})
+    return pd.DataFrame(
+        {
+            "resident_id": np.arange(1, len(values) + 1),
+            "year": year,
+            "cost_sek": np.asarray(values, float),
+        }
+    )
 
 
 # --- costs per resident -----------------------------------------------------------------------
@@ -39,9 +45,9 @@ def test_resident_year_costs_cover_everyone_and_all_the_cost(region, pec, costs)
     ec = pec.tables()["encounter_costs"]
     assert len(costs) == len(region["resident_years"])
     assert costs.cost_sek.sum() == pytest.approx(ec.cost_full_sek.sum())
-    assert (costs.cost_sek == 0).mean() > 0.05            # non-users are in, at 0
+    assert (costs.cost_sek == 0).mean() > 0.05  # non-users are in, at 0
     rate_view = sg.resident_year_costs(region, ec, cost_column="cost_sek")
-    assert rate_view.cost_sek.sum() < costs.cost_sek.sum()   # unused capacity not charged
+    assert rate_view.cost_sek.sum() < costs.cost_sek.sum()  # unused capacity not charged
 
 
 def test_resident_year_costs_accept_pec_resident_costs_and_a_series(region, pec, costs):
@@ -49,7 +55,8 @@ def test_resident_year_costs_accept_pec_resident_costs_and_a_series(region, pec,
     assert from_pec.cost_sek.to_numpy() == pytest.approx(costs.cost_sek.to_numpy())
     series = pec.tables()["encounter_costs"].set_index("encounter_id").cost_full_sek
     assert sg.resident_year_costs(region, series).cost_sek.sum() == pytest.approx(
-        costs.cost_sek.sum())
+        costs.cost_sek.sum()
+    )
 
 
 def test_resident_year_costs_reject_a_table_without_costs():
@@ -74,9 +81,9 @@ def test_a_year_without_cost_gives_nan_shares_not_an_error():
 def test_region_cost_is_concentrated_like_published_figures(costs):
     c = sg.cost_concentration(costs).set_index(["year", "top_percent"]).cost_share
     for year in costs.year.unique():
-        assert 0.12 < c[year, 1] < 0.30        # ~20-25 % (calibration.md §4)
-        assert 0.35 < c[year, 5] < 0.60        # ~45-50 %
-        assert 0.50 < c[year, 10] < 0.75       # ~60-65 %
+        assert 0.12 < c[year, 1] < 0.30  # ~20-25 % (calibration.md §4)
+        assert 0.35 < c[year, 5] < 0.60  # ~45-50 %
+        assert 0.50 < c[year, 10] < 0.75  # ~60-65 %
 
 
 @settings(max_examples=40, deadline=None)
@@ -88,7 +95,7 @@ def test_concentration_and_lorenz_curve_are_consistent(values):
     if sum(values) > 0:
         assert np.all(np.diff(shares) >= -1e-12) and shares[-1] == pytest.approx(1)
         assert np.all(np.diff(curve.cost_share) >= -1e-12)
-        assert (curve.cost_share >= curve.population_share - 1e-9).all()   # above equality
+        assert (curve.cost_share >= curve.population_share - 1e-9).all()  # above equality
     assert curve.cost_share.iloc[0] == 0
 
 
@@ -100,14 +107,14 @@ def test_lorenz_curve_of_a_missing_year_names_the_years():
 # --- segments ---------------------------------------------------------------------------------
 def test_tiny_segments_follow_the_definitions():
     seg = sg.assign_segments(tiny_warehouse()).set_index("resident_id").segment
-    assert seg[1] == "multimorbid"          # hypertension + hip osteoarthritis, no admissions
-    assert seg[2] == "last_year_of_life"    # died 20 December
+    assert seg[1] == "multimorbid"  # hypertension + hip osteoarthritis, no admissions
+    assert seg[2] == "last_year_of_life"  # died 20 December
     assert seg[3] == seg[4] == "healthy"
 
 
 def test_complex_needs_requires_age_conditions_and_heavy_use():
     t = tiny_tables()
-    t["residents"] = t["residents"].assign(death_date=pd.NaT)   # resident 2 survives
+    t["residents"] = t["residents"].assign(death_date=pd.NaT)  # resident 2 survives
     seg = sg.assign_segments(Warehouse(t)).set_index("resident_id")
     assert seg.loc[2, "acute_admissions"] == 2 and seg.loc[2, "segment"] == "complex_needs"
     stricter = sg.assign_segments(Warehouse(t), complex_min_admissions=3)
@@ -122,8 +129,11 @@ def test_region_segments_have_sensible_sizes_and_costs(region, segments, costs):
     assert p.loc["healthy", "population_share"] > 0.5
     assert p.loc["complex_needs", "population_share"] < 0.05
     assert p.loc["complex_needs", "cost_share"] > 4 * p.loc["complex_needs", "population_share"]
-    assert (p.cost_per_resident["complex_needs"] > p.cost_per_resident["multimorbid"]
-            > p.cost_per_resident["healthy"])
+    assert (
+        p.cost_per_resident["complex_needs"]
+        > p.cost_per_resident["multimorbid"]
+        > p.cost_per_resident["healthy"]
+    )
     assert p.loc["complex_needs", "mean_age"] >= 65
 
 
@@ -139,7 +149,7 @@ def test_empty_segment_is_listed_with_zero_residents():
 def test_persistence_matrix_rows_are_shares_and_high_cost_persists(costs):
     m = sg.persistence_matrix(costs, 2022, 2023)
     assert m.sum(axis=1).to_numpy() == pytest.approx(1)
-    assert m.loc["top 1 %", "top 1 %"] > 0.1              # far above the 1 % by chance
+    assert m.loc["top 1 %", "top 1 %"] > 0.1  # far above the 1 % by chance
     assert m.loc["bottom 50 %", "bottom 50 %"] > 0.5
     deciles = sg.persistence_matrix(costs, groups="deciles", normalize=False)
     assert deciles.shape == (10, 11)
@@ -147,10 +157,15 @@ def test_persistence_matrix_rows_are_shares_and_high_cost_persists(costs):
 
 
 def test_persistence_counts_those_who_leave():
-    c = pd.DataFrame({"resident_id": [1, 2, 3, 1, 2], "year": [2023] * 3 + [2024] * 2,
-                      "cost_sek": [9.0, 5.0, 1.0, 9.0, 1.0]})
+    c = pd.DataFrame(
+        {
+            "resident_id": [1, 2, 3, 1, 2],
+            "year": [2023] * 3 + [2024] * 2,
+            "cost_sek": [9.0, 5.0, 1.0, 9.0, 1.0],
+        }
+    )
     m = sg.persistence_matrix(c, groups="deciles", normalize=False)
-    assert m.loc["decile 1", sg.LEFT] == 1                 # resident 3 died or moved
+    assert m.loc["decile 1", sg.LEFT] == 1  # resident 3 died or moved
     hp = sg.high_cost_persistence(c, top_percent=34)
     assert hp.still_high_cost.item() == 1.0 and hp.left_region.item() == 0
 

@@ -1,4 +1,5 @@
 """The warehouse on disk: Parquet + DuckDB round trips, SQL, overwrite protection, add_tables."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,10 +12,10 @@ import pandas as pd
 import pytest
 from helpers import tiny_tables, tiny_warehouse
 
-from pecdata import schema as S
 from pecdata import warehouse as W
-from pecdata.validation import ValidationError
 from pecdata.warehouse import Warehouse, add_tables, load, save, verify_files
+from pecdata.warehouse import schema as S
+from pecdata.warehouse.validation import ValidationError
 
 
 @pytest.fixture
@@ -106,15 +107,22 @@ def test_sql_compares_categoricals_as_text():
     n = wh.sql("SELECT count(*) AS n FROM encounters WHERE care_level = 'inpatient'").n[0]
     assert n == 2
     assert wh.sql("SELECT count(*) AS n FROM encounters WHERE care_level = 'hospital'").n[0] == 0
-    joined = wh.sql("SELECT u.unit_type, count(*) AS n FROM encounters e JOIN units u "
-                    "USING (unit_id) GROUP BY ALL ORDER BY n DESC, u.unit_type")
-    assert joined.values.tolist() == [["primary_care_centre", 4], ["emergency_department", 2],
-                                      ["ward", 2]]
+    joined = wh.sql(
+        "SELECT u.unit_type, count(*) AS n FROM encounters e JOIN units u "
+        "USING (unit_id) GROUP BY ALL ORDER BY n DESC, u.unit_type"
+    )
+    assert joined.values.tolist() == [
+        ["primary_care_centre", 4],
+        ["emergency_department", 2],
+        ["ward", 2],
+    ]
 
 
 def test_sql_on_loaded_warehouse_matches_the_file(folder):
-    query = ("SELECT care_level, sum(quantity) AS minutes FROM encounters JOIN activities "
-             "USING (encounter_id) WHERE measure = 'minutes' GROUP BY 1 ORDER BY 1")
+    query = (
+        "SELECT care_level, sum(quantity) AS minutes FROM encounters JOIN activities "
+        "USING (encounter_id) WHERE measure = 'minutes' GROUP BY 1 ORDER BY 1"
+    )
     pd.testing.assert_frame_equal(load(folder).sql(query), _file_sql(folder, query))
 
 
@@ -175,7 +183,8 @@ def test_overwrite_replaces_warehouse_files_only(folder):
 def test_failed_save_leaves_the_old_warehouse(folder, monkeypatch):
     def broken(con, files):
         raise OSError("disk full")
-    monkeypatch.setattr("pecdata.storage._duckdb_tables", broken)  # where save finds it
+
+    monkeypatch.setattr("pecdata.warehouse.storage._duckdb_tables", broken)  # where save finds it
     with pytest.raises(OSError, match="disk full"):
         save(tiny_warehouse(), folder, overwrite=True)
     monkeypatch.undo()
@@ -227,8 +236,9 @@ def test_load_uses_pecdata_dir(folder, monkeypatch):
 
 # --- add_tables ---------------------------------------------------------------------------------
 def test_add_tables(folder):
-    costs = pd.DataFrame({"encounter_id": [1, 2], "cost_sek": [1000.0, 250.0],
-                          "pool": pd.Categorical(["a", "b"])})
+    costs = pd.DataFrame(
+        {"encounter_id": [1, 2], "cost_sek": [1000.0, 250.0], "pool": pd.Categorical(["a", "b"])}
+    )
     add_tables(folder, {"my_costs": costs})
     wh = load(folder)
     pd.testing.assert_frame_equal(wh.my_costs, costs)
@@ -237,8 +247,9 @@ def test_add_tables(folder):
     assert meta["tables"]["my_costs"]["kind"] == "derived"
     assert meta["tables"]["my_costs"]["file"] == "my_costs.parquet"
     assert verify_files(folder) == []
-    assert wh.sql("SELECT count(*) AS n FROM my_costs JOIN encounters USING "
-                  "(encounter_id)").n[0] == 2
+    assert (
+        wh.sql("SELECT count(*) AS n FROM my_costs JOIN encounters USING (encounter_id)").n[0] == 2
+    )
 
 
 def test_add_tables_refuses_to_replace(folder):
@@ -300,9 +311,11 @@ def test_generated_region_round_trip(small_region, tmp_path):
     assert wh.meta == json.loads(json.dumps(small_region.meta, default=str))
     for name, df in small_region.items():
         pd.testing.assert_frame_equal(wh[name], df, obj=name)
-    query = ("SELECT e.care_level, a.resource, count(*) AS n, sum(a.quantity) AS q "
-             "FROM activities a JOIN encounters e USING (encounter_id) "
-             "GROUP BY ALL ORDER BY ALL")
+    query = (
+        "SELECT e.care_level, a.resource, count(*) AS n, sum(a.quantity) AS q "
+        "FROM activities a JOIN encounters e USING (encounter_id) "
+        "GROUP BY ALL ORDER BY ALL"
+    )
     pd.testing.assert_frame_equal(wh.sql(query), _file_sql(folder, query))
     again = save(small_region, tmp_path / "again")
     for name in small_region:

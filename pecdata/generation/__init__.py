@@ -8,24 +8,41 @@ the staff, capacity and ledger that supply the resources (:mod:`.resources`).
 Every random draw comes from one seeded ``numpy.random.default_rng`` stream per
 stage, so the same arguments give identical tables.
 """
+
 from __future__ import annotations
 
 import time
 
 import numpy as np
 
-from .. import assumptions as A
-from ..warehouse import Warehouse
-from . import care, inpatient, pathways, population, resources
-from . import planted as pl
-from . import codes as C
-from .organisation import LOCAL_HOSPITAL, accounts_table, muni_codes, units_skeleton
-from .findings import findings_tables, plant_data_quality
-from .tables import build_tables, conform, registry, resident_ids
+from pecdata.generation import assumptions as A
+from pecdata.generation import care, inpatient, pathways, population, resources
+from pecdata.generation import codes as C
+from pecdata.generation import planted as pl
+from pecdata.generation.findings import findings_tables, plant_data_quality
+from pecdata.generation.organisation import (
+    LOCAL_HOSPITAL,
+    accounts_table,
+    muni_codes,
+    units_skeleton,
+)
+from pecdata.generation.tables import build_tables, conform, registry, resident_ids
+from pecdata.warehouse import Warehouse
 
 __all__ = ["generate"]
-STAGES = ("population", "registry", "plan", "rates", "visits", "inpatient", "pathways",
-          "home_care", "activities", "resources", "findings")
+STAGES = (
+    "population",
+    "registry",
+    "plan",
+    "rates",
+    "visits",
+    "inpatient",
+    "pathways",
+    "home_care",
+    "activities",
+    "resources",
+    "findings",
+)
 
 
 def _check_arguments(residents, years, seed, start_year):
@@ -41,9 +58,14 @@ def _check_arguments(residents, years, seed, start_year):
         raise ValueError(f"start_year must be between 2000 and 2035, got {start_year!r}")
 
 
-def generate(residents: int = A.DEFAULT_TEACHING_RESIDENTS, years: int = A.DEFAULT_YEARS,
-             seed: int = A.DEFAULT_SEED, start_year: int = A.DEFAULT_START_YEAR,
-             planted=True, progress: bool = False) -> Warehouse:
+def generate(
+    residents: int = A.DEFAULT_TEACHING_RESIDENTS,
+    years: int = A.DEFAULT_YEARS,
+    seed: int = A.DEFAULT_SEED,
+    start_year: int = A.DEFAULT_START_YEAR,
+    planted=True,
+    progress: bool = False,
+) -> Warehouse:
     """Generate a synthetic regional health-care data warehouse.
 
     Parameters
@@ -66,7 +88,7 @@ def generate(residents: int = A.DEFAULT_TEACHING_RESIDENTS, years: int = A.DEFAU
     Returns
     -------
     Warehouse
-        The tables of :data:`pecdata.schema.TABLES`, with ``meta`` recording the
+        The tables of :data:`pecdata.warehouse.schema.TABLES`, with ``meta`` recording the
         arguments and the time each stage took.
 
     Examples
@@ -99,13 +121,22 @@ def generate(residents: int = A.DEFAULT_TEACHING_RESIDENTS, years: int = A.DEFAU
     codes = muni_codes()
     pcc_ids = units.loc[units.unit_type == "primary_care_centre", "unit_id"].to_numpy(object)
     reg = registry(rng["registry"], people, start_year, years, pcc_ids, codes)
-    py = care.person_years(rng["registry"], people, start_year, years, reg.muni_by_year,
-                           reg.pcc_by_year)
+    py = care.person_years(
+        rng["registry"], people, start_year, years, reg.muni_by_year, reg.pcc_by_year
+    )
     tick("registry")
     first = py.t == 0
-    plan = pl.choose(rng["plan"], enabled, people, start_year, years, units, list(pcc_ids),
-                          codes, (py.age[first], py.cond[first].sum(1), py.muni[first],
-                                  py.pid[first]))
+    plan = pl.choose(
+        rng["plan"],
+        enabled,
+        people,
+        start_year,
+        years,
+        units,
+        list(pcc_ids),
+        codes,
+        (py.age[first], py.cond[first].sum(1), py.muni[first], py.pid[first]),
+    )
     tick("plan")
     exit_day = np.minimum(people.out_day, people.death_day + 1)
     end_day = population.day_of(start_year + years)
@@ -113,31 +144,58 @@ def generate(residents: int = A.DEFAULT_TEACHING_RESIDENTS, years: int = A.DEFAU
     cx = dict(
         local_muni=codes.index(LOCAL_HOSPITAL),
         pcc_units=np.array([C.UNIT[u] for u in pcc_ids], np.int16),
-        random_pcc_in_muni=reg.random_pcc, pick1=pick1, pick2=pick2,
+        random_pcc_in_muni=reg.random_pcc,
+        pick1=pick1,
+        pick2=pick2,
         hip_index=list(A.DEFAULT_CONDITIONS).index("hip_osteoarthritis"),
-        exit_day=exit_day, pid=py.pid, end_day=end_day)
+        exit_day=exit_day,
+        pid=py.pid,
+        end_day=end_day,
+    )
     lam = {}
     for kind, (level, _, col) in care.KINDS.items():
-        lam[kind] = care.expected_rates(py, kind, col, level, A.DEFAULT_RATES_PER_1000[kind],
-                                        A.DEFAULT_TRENDS.get(kind, 0.0),
-                                        ceiling=A.RATE_CEILINGS.get(kind))
+        lam[kind] = care.expected_rates(
+            py,
+            kind,
+            col,
+            level,
+            A.DEFAULT_RATES_PER_1000[kind],
+            A.DEFAULT_TRENDS.get(kind, 0.0),
+            ceiling=A.RATE_CEILINGS.get(kind),
+        )
     ed_members = np.isin(py.pid, plan.ed_attenders)
     lam["emergency"] = lam["emergency"] + ed_members * pl.ED_ATTENDER_VISITS * py.years
     total_ip = A.DEFAULT_RATES_PER_1000["inpatient"]
     planned_target = total_ip * A.PLANNED_INPATIENT_SHARE
     # direct acute admissions: the rest after ED admissions, readmissions and deaths in hospital
-    direct_target = (total_ip - planned_target
-                     - A.DEFAULT_RATES_PER_1000["emergency"] * A.ED_ADMISSION_SHARE
-                     - A.READMISSION_AND_DEATH_EPISODES_PER_1000)
+    direct_target = (
+        total_ip
+        - planned_target
+        - A.DEFAULT_RATES_PER_1000["emergency"] * A.ED_ADMISSION_SHARE
+        - A.READMISSION_AND_DEATH_EPISODES_PER_1000
+    )
     trend_ip = A.DEFAULT_TRENDS["inpatient"]
-    lam_direct = care.expected_rates(py, "inpatient", 3, "inpatient", direct_target, trend_ip,
-                                     ceiling=A.RATE_CEILINGS["inpatient"])
+    lam_direct = care.expected_rates(
+        py,
+        "inpatient",
+        3,
+        "inpatient",
+        direct_target,
+        trend_ip,
+        ceiling=A.RATE_CEILINGS["inpatient"],
+    )
     frail = np.isin(py.pid, plan.frail_members)
     lam_direct = lam_direct * np.where(frail, 2.5, 1.0)
-    lam_planned = care.expected_rates(py, "inpatient", 3, "inpatient", planned_target, trend_ip,
-                                      age_profile="inpatient_planned")
-    lam_hhc = care.expected_rates(py, "home_health_patients", 4, "home_health_care",
-                                  A.DEFAULT_RATES_PER_1000["home_health_patients"])
+    lam_planned = care.expected_rates(
+        py, "inpatient", 3, "inpatient", planned_target, trend_ip, age_profile="inpatient_planned"
+    )
+    lam_hhc = care.expected_rates(
+        py,
+        "home_health_patients",
+        4,
+        "home_health_care",
+        A.DEFAULT_RATES_PER_1000["home_health_patients"],
+    )
     py.forget()
     tick("rates")
     r = rng["visits"]
@@ -146,43 +204,68 @@ def generate(residents: int = A.DEFAULT_TEACHING_RESIDENTS, years: int = A.DEFAU
     ed = care.visits(r, py, "emergency", None, cx, rows=ed_rows, day=ed_days)
     del lam, lam_direct, ed_rows, ed_days
     tick("visits")
-    ep, truth = _inpatient(rng["inpatient"], py, ed, direct, lam_planned, cx, plan, people,
-                           exit_day, frail, ed_members)
+    ep, truth = _inpatient(
+        rng["inpatient"], py, ed, direct, lam_planned, cx, plan, people, exit_day, frail, ed_members
+    )
     del direct, lam_planned
     plan.truth.update(truth)
     tick("inpatient")
     events, extra = pathways.build(rng["pathways"], ep, ed, py, cx, plan)
     tick("pathways")
     to_home_care = ep.dest == C.DEST["home_with_home_care"]
-    hhc = care.home_health_care(rng["home_care"], py, lam_hhc, cx, ep.c.row[to_home_care],
-                                ep.c.end[to_home_care])
+    hhc = care.home_health_care(
+        rng["home_care"], py, lam_hhc, cx, ep.c.row[to_home_care], ep.c.end[to_home_care]
+    )
     tick("home_care")
     resident_id = resident_ids(rng["plan"], len(people))
     contacts = dict(visits=vis, ed=ed, episodes=ep, extra=extra, home_care=hhc)
     del vis, ed, ep, extra, hhc, lam_hhc, to_home_care
-    wh_tables, used = build_tables(rng["activities"], people, py, reg, units, contacts, events,
-                                   start_year, years, end_day, resident_id, plan)
+    wh_tables, used = build_tables(
+        rng["activities"],
+        people,
+        py,
+        reg,
+        units,
+        contacts,
+        events,
+        start_year,
+        years,
+        end_day,
+        resident_id,
+        plan,
+    )
     tick("activities")
     res_rng = rng["resources"]
     units, cap = resources.size_units(res_rng, units, used, start_year, plan)
     staff = resources.staffing(res_rng, units, used, cap, plan)
     ledger = resources.ledger(res_rng, units, used, cap, staff)
-    wh_tables.update(units=units, capacity=cap, staffing=staff, ledger=ledger,
-                     accounts=accounts_table(),
-                     municipalities=population.municipalities_table(residents))
+    wh_tables.update(
+        units=units,
+        capacity=cap,
+        staffing=staff,
+        ledger=ledger,
+        accounts=accounts_table(),
+        municipalities=population.municipalities_table(residents),
+    )
     tick("resources")
     plant_data_quality(rng["findings"], wh_tables, plan)
     wh_tables.update(findings_tables(wh_tables, plan, start_year, years, resident_id))
     tick("findings")
     bar.close()
-    meta = dict(generator="pecdata.generate", residents=int(residents), years=int(years),
-                seed=int(seed), start_year=int(start_year), planted=sorted(enabled),
-                region=A.REGION_NAME, seconds=timings)
+    meta = dict(
+        generator="pecdata.generate",
+        residents=int(residents),
+        years=int(years),
+        seed=int(seed),
+        start_year=int(start_year),
+        planted=sorted(enabled),
+        region=A.REGION_NAME,
+        seconds=timings,
+    )
     return Warehouse(conform(wh_tables), meta=meta)
 
 
-def _inpatient(rng, py, ed, direct, lam_planned, cx, plan, people, exit_day, frail,
-               ed_members):
+def _inpatient(rng, py, ed, direct, lam_planned, cx, plan, people, exit_day, frail, ed_members):
     """All inpatient episodes, from admission to discharge, with the planted effects."""
     ip = inpatient
     p_adm = ip.admission_probability(py, ed.row, A.ED_ADMISSION_SHARE)
@@ -239,6 +322,7 @@ class _Progress:
         self.bar = None
         if on:
             from tqdm.auto import tqdm
+
             self.bar = tqdm(total=len(STAGES), desc="Generating the region", unit="stage")
 
     def update(self, name):

@@ -8,61 +8,111 @@ surgical centre). Inpatient resources are per bed-day unless marked per episode.
 Minutes include documentation; they are estimates (E) chosen so that costs per
 contact land on the published Swedish unit costs in calibration.md section 3.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from .. import assumptions as A
-from ..schema import MEASURES, PROFESSIONS, RESOURCES
-from . import codes as C
-from . import diagnoses as dx
+from pecdata.generation import assumptions as A
+from pecdata.generation import codes as C
+from pecdata.generation import diagnoses as dx
+from pecdata.warehouse.schema import MEASURES, PROFESSIONS, RESOURCES
 
 RESOURCE_CODE = {r: i for i, r in enumerate(RESOURCES)}
 
-MEASURE = {"bed_day": "bed_days", "theatre": "minutes", "imaging": "exams",
-           "laboratory": "tests", "drugs": "sek", "supplies": "sek"}
+MEASURE = {
+    "bed_day": "bed_days",
+    "theatre": "minutes",
+    "imaging": "exams",
+    "laboratory": "tests",
+    "drugs": "sek",
+    "supplies": "sek",
+}
 # recipe line: (resource, probability, mean, log sd, where)
 RECIPES = {
-    "pc_physician": [("physician", 1, 50, .35, "own"), ("nurse", .4, 12, .4, "own"),
-                     ("medical_secretary", .7, 10, .4, "own"),
-                     ("assistant_nurse", .6, 10, .4, "own"), ("laboratory", .4, 2, .5, "lab"),
-                     ("imaging", .05, 1, 0, "img"), ("drugs", .35, 200, .8, "own"),
-                     ("supplies", 1, 40, .4, "own")],
-    "pc_nurse": [("nurse", 1, 45, .35, "own"), ("assistant_nurse", .3, 12, .4, "own"),
-                 ("medical_secretary", .3, 5, .4, "own"),
-                 ("laboratory", .45, 2, .5, "lab"), ("drugs", .2, 80, .8, "own"),
-                 ("supplies", 1, 40, .4, "own")],
-    "pc_allied": [("allied_health", 1, 60, .3, "own"), ("supplies", 1, 30, .4, "own")],
-    "digital_physician": [("physician", 1, 12, .4, "own")],
-    "digital_nurse": [("nurse", 1, 10, .4, "own")],
-    "outpatient_physician": [("physician", 1, 60, .4, "own"), ("nurse", .7, 25, .4, "own"),
-                             ("medical_secretary", .9, 20, .3, "own"),
-                             ("laboratory", .5, 3, .5, "lab"), ("imaging", .3, 1, 0, "img"),
-                             ("drugs", .12, 10000, 0.6, "own"), ("supplies", 1, 150, .5, "own")],
-    "outpatient_nurse": [("nurse", 1, 50, .35, "own"), ("medical_secretary", .6, 10, .3, "own"),
-                         ("laboratory", .4, 2, .5, "lab"), ("drugs", .1, 1500, .9, "own"),
-                         ("supplies", 1, 100, .5, "own")],
-    "emergency": [("physician", 1, 60, .5, "own"), ("nurse", 1, 110, .45, "own"),
-                  ("assistant_nurse", 1, 90, .45, "own"),
-                  ("medical_secretary", .8, 10, .3, "own"), ("laboratory", .8, 6, .5, "lab"),
-                  ("imaging", .5, 1.3, .3, "img"), ("drugs", .7, 250, .8, "own"),
-                  ("supplies", 1, 350, .5, "own")],
-    "day_surgery": [("theatre", 1, 75, .35, "own"), ("physician", 1, 100, .35, "own"),
-                    ("nurse", 1, 160, .3, "own"), ("assistant_nurse", 1, 60, .3, "own"),
-                    ("medical_secretary", 1, 15, .3, "own"), ("laboratory", .3, 2, .5, "lab"),
-                    ("drugs", 1, 400, .6, "own"), ("supplies", 1, 3000, .6, "own")],
-    "home_health_nurse": [("nurse", 1, 50, .35, "own"), ("supplies", 1, 60, .6, "own"),
-                          ("drugs", .3, 50, .8, "own")],
-    "home_health_assistant_nurse": [("assistant_nurse", 1, 45, .35, "own"),
-                                    ("supplies", 1, 40, .6, "own")],
-    "home_health_allied_health": [("allied_health", 1, 60, .3, "own")],
+    "pc_physician": [
+        ("physician", 1, 50, 0.35, "own"),
+        ("nurse", 0.4, 12, 0.4, "own"),
+        ("medical_secretary", 0.7, 10, 0.4, "own"),
+        ("assistant_nurse", 0.6, 10, 0.4, "own"),
+        ("laboratory", 0.4, 2, 0.5, "lab"),
+        ("imaging", 0.05, 1, 0, "img"),
+        ("drugs", 0.35, 200, 0.8, "own"),
+        ("supplies", 1, 40, 0.4, "own"),
+    ],
+    "pc_nurse": [
+        ("nurse", 1, 45, 0.35, "own"),
+        ("assistant_nurse", 0.3, 12, 0.4, "own"),
+        ("medical_secretary", 0.3, 5, 0.4, "own"),
+        ("laboratory", 0.45, 2, 0.5, "lab"),
+        ("drugs", 0.2, 80, 0.8, "own"),
+        ("supplies", 1, 40, 0.4, "own"),
+    ],
+    "pc_allied": [("allied_health", 1, 60, 0.3, "own"), ("supplies", 1, 30, 0.4, "own")],
+    "digital_physician": [("physician", 1, 12, 0.4, "own")],
+    "digital_nurse": [("nurse", 1, 10, 0.4, "own")],
+    "outpatient_physician": [
+        ("physician", 1, 60, 0.4, "own"),
+        ("nurse", 0.7, 25, 0.4, "own"),
+        ("medical_secretary", 0.9, 20, 0.3, "own"),
+        ("laboratory", 0.5, 3, 0.5, "lab"),
+        ("imaging", 0.3, 1, 0, "img"),
+        ("drugs", 0.12, 10000, 0.6, "own"),
+        ("supplies", 1, 150, 0.5, "own"),
+    ],
+    "outpatient_nurse": [
+        ("nurse", 1, 50, 0.35, "own"),
+        ("medical_secretary", 0.6, 10, 0.3, "own"),
+        ("laboratory", 0.4, 2, 0.5, "lab"),
+        ("drugs", 0.1, 1500, 0.9, "own"),
+        ("supplies", 1, 100, 0.5, "own"),
+    ],
+    "emergency": [
+        ("physician", 1, 60, 0.5, "own"),
+        ("nurse", 1, 110, 0.45, "own"),
+        ("assistant_nurse", 1, 90, 0.45, "own"),
+        ("medical_secretary", 0.8, 10, 0.3, "own"),
+        ("laboratory", 0.8, 6, 0.5, "lab"),
+        ("imaging", 0.5, 1.3, 0.3, "img"),
+        ("drugs", 0.7, 250, 0.8, "own"),
+        ("supplies", 1, 350, 0.5, "own"),
+    ],
+    "day_surgery": [
+        ("theatre", 1, 75, 0.35, "own"),
+        ("physician", 1, 100, 0.35, "own"),
+        ("nurse", 1, 160, 0.3, "own"),
+        ("assistant_nurse", 1, 60, 0.3, "own"),
+        ("medical_secretary", 1, 15, 0.3, "own"),
+        ("laboratory", 0.3, 2, 0.5, "lab"),
+        ("drugs", 1, 400, 0.6, "own"),
+        ("supplies", 1, 3000, 0.6, "own"),
+    ],
+    "home_health_nurse": [
+        ("nurse", 1, 50, 0.35, "own"),
+        ("supplies", 1, 60, 0.6, "own"),
+        ("drugs", 0.3, 50, 0.8, "own"),
+    ],
+    "home_health_assistant_nurse": [
+        ("assistant_nurse", 1, 45, 0.35, "own"),
+        ("supplies", 1, 40, 0.6, "own"),
+    ],
+    "home_health_allied_health": [("allied_health", 1, 60, 0.3, "own")],
 }
 #: Inpatient care per bed-day (ward staff time per patient-day, E: about 11 nursing hours per
 #: patient-day on Swedish somatic wards), and per episode.
-INPATIENT_PER_DAY = [("physician", 1, 60, .35), ("nurse", 1, 340, .25),
-                     ("assistant_nurse", 1, 320, .25), ("allied_health", .6, 30, .5),
-                     ("laboratory", 1, 3, .4), ("drugs", 1, 900, .7), ("supplies", 1, 450, .5)]
-INPATIENT_PER_EPISODE = [("medical_secretary", 1, 60, .3, "own"), ("imaging", .7, 1.5, .4, "img")]
+INPATIENT_PER_DAY = [
+    ("physician", 1, 60, 0.35),
+    ("nurse", 1, 340, 0.25),
+    ("assistant_nurse", 1, 320, 0.25),
+    ("allied_health", 0.6, 30, 0.5),
+    ("laboratory", 1, 3, 0.4),
+    ("drugs", 1, 900, 0.7),
+    ("supplies", 1, 450, 0.5),
+]
+INPATIENT_PER_EPISODE = [
+    ("medical_secretary", 1, 60, 0.3, "own"),
+    ("imaging", 0.7, 1.5, 0.4, "img"),
+]
 #: Implants and costly supplies in theatre, SEK (E: hip/knee prosthesis ~25-35,000).
 IMPLANTS = {"M16.1": 30_000, "M17.1": 28_000, "S72.0": 9_000}
 
@@ -74,7 +124,7 @@ def _amount(rng, n, mean, sd, resource):
         q = rng.lognormal(np.log(mean) - sd**2 / 2, sd, n)
     if resource in ("drugs", "supplies"):
         np.round(q, 2, out=q)
-    else:                               # whole minutes, exams, tests: at least one
+    else:  # whole minutes, exams, tests: at least one
         np.round(q, out=q)
         np.maximum(q, 1, out=q)
     return q
@@ -107,11 +157,25 @@ def _positions_by_recipe(kind: np.ndarray, profession: np.ndarray) -> list[np.nd
     key = RECIPE_OF[kind, profession]
     order = np.argsort(key, kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(key + 1, minlength=len(RECIPES) + 1))]
-    return [order[bounds[r + 1]:bounds[r + 2]] for r in range(len(RECIPES))]
+    return [order[bounds[r + 1] : bounds[r + 2]] for r in range(len(RECIPES))]
 
 
-def build(rng, kind, profession, unit, diagnosis, los, img_unit, surg_unit, lab_unit,
-          year_code, n_units, n_years, duplicated=None, n_conditions=None):
+def build(
+    rng,
+    kind,
+    profession,
+    unit,
+    diagnosis,
+    los,
+    img_unit,
+    surg_unit,
+    lab_unit,
+    year_code,
+    n_units,
+    n_years,
+    duplicated=None,
+    n_conditions=None,
+):
     """Activity rows for all encounters (arrays indexed by encounter position).
 
     Everything is an integer code: ``kind``, ``profession`` and ``diagnosis`` (see
@@ -128,7 +192,7 @@ def build(rng, kind, profession, unit, diagnosis, los, img_unit, surg_unit, lab_
     i-th position; the copies are not counted in ``used``. ``n_conditions`` (chronic
     conditions of the patient, per encounter) lengthens the staff time of visits.
     """
-    parts = []          # (encounter positions, where, resource code, quantities)
+    parts = []  # (encounter positions, where, resource code, quantities)
 
     def emit(idx, where, resource, q):
         parts.append((idx, where, RESOURCE_CODE[resource], q))
@@ -136,7 +200,8 @@ def build(rng, kind, profession, unit, diagnosis, los, img_unit, surg_unit, lab_
     extra = None
     if n_conditions is not None:
         extra = 1 + A.COMPLEX_VISIT_EXTRA_PER_CONDITION * np.minimum(
-            n_conditions, A.COMPLEX_VISIT_MAX_CONDITIONS)
+            n_conditions, A.COMPLEX_VISIT_MAX_CONDITIONS
+        )
     for idx, (name, lines) in zip(_positions_by_recipe(kind, profession), RECIPES.items()):
         for resource, p, mean, sd, where in lines:
             use = idx if p >= 1 else idx[rng.random(len(idx)) < p]
@@ -165,14 +230,16 @@ def build(rng, kind, profession, unit, diagnosis, los, img_unit, surg_unit, lab_
     op = ip[operated]
     tmin = np.maximum(15, np.round(minutes[operated] * rng.lognormal(-0.045, 0.3, len(op))))
     emit(op, "sc", "theatre", tmin)
-    emit(op, "sc", "physician", np.round(tmin * 2.2))   # surgeon, assistant, anaesthetist
-    emit(op, "sc", "nurse", np.round(tmin * 2.0))       # theatre and anaesthesia nurses
+    emit(op, "sc", "physician", np.round(tmin * 2.2))  # surgeon, assistant, anaesthetist
+    emit(op, "sc", "nurse", np.round(tmin * 2.0))  # theatre and anaesthesia nurses
     implant = _IMPLANT_SEK[dx_ip[operated]]
     has = implant > 0
-    emit(op[has], "sc", "supplies", np.round(implant[has] * rng.lognormal(0, .15, has.sum()), 2))
+    emit(op[has], "sc", "supplies", np.round(implant[has] * rng.lognormal(0, 0.15, has.sum()), 2))
     # the cell (unit, year) each part's rows are counted in, per encounter
-    cells = {w: u.astype(np.int16) * n_years + year_code for w, u in
-             (("own", unit), ("img", img_unit), ("sc", surg_unit))}
+    cells = {
+        w: u.astype(np.int16) * n_years + year_code
+        for w, u in (("own", unit), ("img", img_unit), ("sc", surg_unit))
+    }
     cells["lab"] = lab_unit * n_years + year_code
     units = {"own": unit, "img": img_unit, "sc": surg_unit}
     copy_of = np.full(len(kind), -1, np.int64)
@@ -194,8 +261,12 @@ def _assemble(parts, units, lab_unit, cells, n_cells, copy_of) -> dict:
         copied = [np.zeros(0, np.int64)] * len(parts)
     n = sum(len(p[0]) for p in parts)
     n_all = n + sum(len(k) for k in copied)
-    out = dict(encounter=np.empty(n_all, np.int64), unit=np.empty(n_all, units["own"].dtype),
-               resource=np.empty(n_all, np.int8), quantity=np.empty(n_all, np.float64))
+    out = dict(
+        encounter=np.empty(n_all, np.int64),
+        unit=np.empty(n_all, units["own"].dtype),
+        resource=np.empty(n_all, np.int8),
+        quantity=np.empty(n_all, np.float64),
+    )
     used = np.zeros((len(RESOURCES), n_cells))
     at, at_copy = 0, n
     parts.reverse()

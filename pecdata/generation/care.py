@@ -6,19 +6,20 @@ Each resident-year gets an expected number of contacts of each kind::
            x last-year-of-life factor x trend x years resident
 
 The *level* is solved so that, in the first year, the region's expected rate per
-1,000 residents equals the published figure in :mod:`pecdata.assumptions`; the
+1,000 residents equals the published figure in :mod:`pecdata.generation.assumptions`; the
 other factors only decide *who* has the contacts. Counts are Poisson draws.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import assumptions as A
-from . import codes as C
-from . import diagnoses as dx
-from .population import People, exposure
+from pecdata.generation import assumptions as A
+from pecdata.generation import codes as C
+from pecdata.generation import diagnoses as dx
+from pecdata.generation.population import People, exposure
 
 SECONDS_PER_DAY = 86_400
 #: kind of contact -> (level of care, main profession, column of condition effects)
@@ -33,14 +34,51 @@ KINDS = {
     "day_surgery": ("day_surgery", "physician", 1),
 }
 #: Kinds whose visits happen on weekdays in office hours.
-OFFICE_HOURS = {"pc_physician", "pc_nurse", "pc_allied", "outpatient_physician",
-                "outpatient_nurse", "day_surgery"}
+OFFICE_HOURS = {
+    "pc_physician",
+    "pc_nurse",
+    "pc_allied",
+    "outpatient_physician",
+    "outpatient_nurse",
+    "day_surgery",
+}
 #: Typical duration of a visit in minutes (E) for its end time.
-DURATION_MIN = {"primary_care": 30, "digital": 12, "outpatient": 40, "day_surgery": 300,
-                "home_health_care": 30}
+DURATION_MIN = {
+    "primary_care": 30,
+    "digital": 12,
+    "outpatient": 40,
+    "day_surgery": 300,
+    "home_health_care": 30,
+}
 #: Arrivals at the emergency department by hour of day (E, shape of Swedish ED arrival curves).
-ED_HOURLY = np.array([2, 1.5, 1.2, 1, 1, 1.2, 2, 3.5, 5.5, 6.5, 7, 7, 6.8, 6.5, 6.3, 6.2,
-                      6.2, 6, 5.6, 5, 4.4, 3.8, 3.2, 2.5])
+ED_HOURLY = np.array(
+    [
+        2,
+        1.5,
+        1.2,
+        1,
+        1,
+        1.2,
+        2,
+        3.5,
+        5.5,
+        6.5,
+        7,
+        7,
+        6.8,
+        6.5,
+        6.3,
+        6.2,
+        6.2,
+        6,
+        5.6,
+        5,
+        4.4,
+        3.8,
+        3.2,
+        2.5,
+    ]
+)
 
 
 @dataclass
@@ -51,12 +89,12 @@ class PersonYears:
     t: np.ndarray
     first: np.ndarray
     last: np.ndarray
-    age: np.ndarray          # whole years at the start of exposure
-    cond: np.ndarray         # (rows, conditions) bool, at the middle of the exposure
-    g: np.ndarray            # latent need, N(0, 1), persistent across years
-    dies: np.ndarray         # dies during this exposure
+    age: np.ndarray  # whole years at the start of exposure
+    cond: np.ndarray  # (rows, conditions) bool, at the middle of the exposure
+    g: np.ndarray  # latent need, N(0, 1), persistent across years
+    dies: np.ndarray  # dies during this exposure
     muni: np.ndarray
-    pcc: np.ndarray          # index into the list of primary care centres
+    pcc: np.ndarray  # index into the list of primary care centres
     _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self):
@@ -80,8 +118,14 @@ class PersonYears:
         return np.searchsorted(A.AGE_BAND_EDGES, self.age, side="right") - 1
 
 
-def person_years(rng, people: People, start_year: int, years: int,
-                 muni_by_year: np.ndarray, pcc_by_year: np.ndarray) -> PersonYears:
+def person_years(
+    rng,
+    people: People,
+    start_year: int,
+    years: int,
+    muni_by_year: np.ndarray,
+    pcc_by_year: np.ndarray,
+) -> PersonYears:
     n = len(people)
     g = 0.5 * people.z + np.sqrt(0.75) * rng.standard_normal(n)
     rho = A.FRAILTY_PERSISTENCE
@@ -93,31 +137,48 @@ def person_years(rng, people: People, start_year: int, years: int,
         idx = np.flatnonzero(last > first)
         mid = (first[idx] + last[idx]) // 2
         cond = people.onset[idx] <= ((mid - people.birth[idx]) / 365.25)[:, None]
-        parts.append(dict(
-            pid=idx, t=np.full(len(idx), t), first=first[idx], last=last[idx],
-            age=((first[idx] - people.birth[idx]) // 365.25).astype(int).clip(0, 120),
-            cond=cond, g=g[idx].copy(),
-            dies=(people.death_day[idx] >= first[idx]) & (people.death_day[idx] < last[idx]),
-            muni=muni_by_year[t, idx], pcc=pcc_by_year[t, idx]))
+        parts.append(
+            dict(
+                pid=idx,
+                t=np.full(len(idx), t),
+                first=first[idx],
+                last=last[idx],
+                age=((first[idx] - people.birth[idx]) // 365.25).astype(int).clip(0, 120),
+                cond=cond,
+                g=g[idx].copy(),
+                dies=(people.death_day[idx] >= first[idx]) & (people.death_day[idx] < last[idx]),
+                muni=muni_by_year[t, idx],
+                pcc=pcc_by_year[t, idx],
+            )
+        )
     return PersonYears(**{k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
 
 
-def expected_rates(py: PersonYears, kind: str, col: int, level: str, target_per_1000: float,
-                   trend: float = 0.0, age_profile: str | None = None,
-                   ceiling: float | None = None) -> np.ndarray:
+def expected_rates(
+    py: PersonYears,
+    kind: str,
+    col: int,
+    level: str,
+    target_per_1000: float,
+    trend: float = 0.0,
+    age_profile: str | None = None,
+    ceiling: float | None = None,
+) -> np.ndarray:
     """Expected contacts of one kind per resident-year, with the level solved to the target.
 
     ``ceiling`` bends very high individual rates towards a maximum per year
     (``rate / (1 + rate / ceiling)``): nobody can be admitted every other week all year.
     """
-    from ..schema import CONDITIONS
+    from pecdata.warehouse.schema import CONDITIONS
+
     beta = np.array([A.DEFAULT_CONDITION_EFFECTS[c][col] for c in CONDITIONS])
     sd = A.DEFAULT_FRAILTY_SD[level]
     years = py.memo("years", lambda: py.years)
     band = py.memo("band", py.band)
-    effect = py.memo(f"condition_effect_{col}",
-                     lambda: np.exp(py.memo("cond_float", lambda: py.cond.astype(np.float64))
-                                    @ beta))
+    effect = py.memo(
+        f"condition_effect_{col}",
+        lambda: np.exp(py.memo("cond_float", lambda: py.cond.astype(np.float64)) @ beta),
+    )
     frailty = py.memo(f"frailty_{sd}", lambda: np.exp(sd * py.g - sd**2 / 2))
     first_year = py.memo("first_year", lambda: py.t == 0)
     rel = np.asarray(A.DEFAULT_AGE_PROFILES[age_profile or kind])[band]
@@ -129,8 +190,11 @@ def expected_rates(py: PersonYears, kind: str, col: int, level: str, target_per_
     rel *= years
     years0 = years[first_year]
     goal = target_per_1000 / 1000 * years0.sum()
-    growth = np.array([(1 + trend) ** t for t in range(int(py.t.max(initial=0)) + 1)])[py.t] \
-        if trend else 1.0
+    growth = (
+        np.array([(1 + trend) ** t for t in range(int(py.t.max(initial=0)) + 1)])[py.t]
+        if trend
+        else 1.0
+    )
     if ceiling is None:
         return goal / rel[first_year].sum() * rel * growth
     per_year = rel / py.memo("min_years", lambda: np.maximum(years, 1 / 365))
@@ -139,8 +203,9 @@ def expected_rates(py: PersonYears, kind: str, col: int, level: str, target_per_
     return r / (1 + r / ceiling) * years
 
 
-def _solve_capped_level(per_year: np.ndarray, years: np.ndarray, ceiling: float,
-                        goal: float) -> float:
+def _solve_capped_level(
+    per_year: np.ndarray, years: np.ndarray, ceiling: float, goal: float
+) -> float:
     """The level ``k`` at which ``sum(k p / (1 + k p / ceiling) * years) == goal``.
 
     Newton's method from the uncapped level: the sum is increasing and concave in
@@ -164,7 +229,7 @@ def random_days(rng, first: np.ndarray, last: np.ndarray, weekdays: bool) -> np.
     """A uniformly random day in [first, last) for each row; optionally moved off weekends."""
     day = first + np.floor(rng.random(len(first)) * (last - first)).astype(np.int64)
     if weekdays:
-        wd = (day + 3) % 7          # 1970-01-01 was a Thursday; Monday = 0
+        wd = (day + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
         day = day - (wd == 5) + (wd == 6)
         day = np.clip(day, first, last - 1)
     return day
@@ -210,33 +275,39 @@ class Contacts:
     from the kind (``codes.LEVEL_OF_KIND``).
     """
 
-    row: np.ndarray          # person-year row
-    kind: np.ndarray         # int8: index into codes.KIND_NAMES
-    start: np.ndarray        # seconds since 1970
+    row: np.ndarray  # person-year row
+    kind: np.ndarray  # int8: index into codes.KIND_NAMES
+    start: np.ndarray  # seconds since 1970
     end: np.ndarray
-    diagnosis: np.ndarray    # int16: index into diagnoses.DX_NAMES
-    unit: np.ndarray         # int16: index into codes.UNIT_IDS
-    profession: np.ndarray   # int8: index into schema.PROFESSIONS
+    diagnosis: np.ndarray  # int16: index into diagnoses.DX_NAMES
+    unit: np.ndarray  # int16: index into codes.UNIT_IDS
+    profession: np.ndarray  # int8: index into schema.PROFESSIONS
 
     def __len__(self):
         return len(self.row)
 
     @staticmethod
-    def concat(parts: list["Contacts"]) -> "Contacts":
-        return Contacts(*(np.concatenate([getattr(p, f) for p in parts])
-                          for f in Contacts.__dataclass_fields__))
+    def concat(parts: list[Contacts]) -> Contacts:
+        return Contacts(
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in Contacts.__dataclass_fields__)
+        )
 
-    def take(self, m) -> "Contacts":
+    def take(self, m) -> Contacts:
         return Contacts(*(getattr(self, f)[m] for f in Contacts.__dataclass_fields__))
 
     @staticmethod
-    def of(rows, kind: str, start, end, diagnosis, unit, profession) -> "Contacts":
+    def of(rows, kind: str, start, end, diagnosis, unit, profession) -> Contacts:
         """Contacts of one kind; ``unit`` and ``profession`` may be one code for all."""
         n = len(rows)
-        return Contacts(rows, np.full(n, C.KIND[kind], np.int8), start, end,
-                        np.asarray(diagnosis, np.int16),
-                        np.broadcast_to(np.asarray(unit, np.int16), (n,)).copy(),
-                        np.broadcast_to(np.asarray(profession, np.int8), (n,)).copy())
+        return Contacts(
+            rows,
+            np.full(n, C.KIND[kind], np.int8),
+            start,
+            end,
+            np.asarray(diagnosis, np.int16),
+            np.broadcast_to(np.asarray(unit, np.int16), (n,)).copy(),
+            np.broadcast_to(np.asarray(profession, np.int8), (n,)).copy(),
+        )
 
 
 def draw_counts(rng, lam: np.ndarray) -> np.ndarray:
@@ -251,7 +322,7 @@ def acute_sequence(rng, py: PersonYears, lam_ed: np.ndarray, lam_direct: np.ndar
     n_ed, n_dir = rng.poisson(lam_ed), rng.poisson(lam_direct)
     rows = np.repeat(np.arange(len(lam_ed)), n_ed + n_dir)
     days = spread_days(rng, rows, py.first, py.last)
-    order = np.lexsort((rng.random(len(rows)), rows))        # shuffle within each person-year
+    order = np.lexsort((rng.random(len(rows)), rows))  # shuffle within each person-year
     rows, days = rows[order], days[order]
     start_of_run = np.r_[True, rows[1:] != rows[:-1]] if len(rows) else np.zeros(0, bool)
     run_start = np.flatnonzero(start_of_run)
@@ -260,8 +331,15 @@ def acute_sequence(rng, py: PersonYears, lam_ed: np.ndarray, lam_direct: np.ndar
     return (rows[is_ed], days[is_ed]), (rows[~is_ed], days[~is_ed])
 
 
-def visits(rng, py: PersonYears, kind: str, lam: np.ndarray, ctx: dict,
-           rows: np.ndarray | None = None, day: np.ndarray | None = None) -> Contacts:
+def visits(
+    rng,
+    py: PersonYears,
+    kind: str,
+    lam: np.ndarray,
+    ctx: dict,
+    rows: np.ndarray | None = None,
+    day: np.ndarray | None = None,
+) -> Contacts:
     """Visits of one kind (not inpatient, not home health care), with unit and diagnosis.
 
     ``rows`` and ``day`` may be given (see :func:`acute_sequence`); otherwise they
@@ -280,7 +358,8 @@ def visits(rng, py: PersonYears, kind: str, lam: np.ndarray, ctx: dict,
         spec, code = dx.outpatient(rng, linked)
         site = C.HOSPITAL_OF_MUNI[py.muni[rows]]
         local = (py.muni[rows] == ctx["local_muni"]) & np.isin(
-            spec, [C.SPEC["internal_medicine"], C.SPEC["orthopaedics"]])
+            spec, [C.SPEC["internal_medicine"], C.SPEC["orthopaedics"]]
+        )
         site = np.where(local & (rng.random(n) < 0.5), C.LOCAL_SITE, site)
         unit = C.CLINIC[site, spec]
         minutes = rng.lognormal(np.log(DURATION_MIN["outpatient"]), 0.3, n)
@@ -313,8 +392,14 @@ def visits(rng, py: PersonYears, kind: str, lam: np.ndarray, ctx: dict,
     return Contacts.of(rows, kind, start, end, code, unit, prof)
 
 
-def home_health_care(rng, py: PersonYears, lam_patients: np.ndarray, ctx: dict,
-                     extra_rows: np.ndarray, extra_start: np.ndarray) -> Contacts:
+def home_health_care(
+    rng,
+    py: PersonYears,
+    lam_patients: np.ndarray,
+    ctx: dict,
+    extra_rows: np.ndarray,
+    extra_start: np.ndarray,
+) -> Contacts:
     """Municipal home health care: patients in the year (two-part model) and visits after
     hospital discharges to home with home care (``extra_rows``/``extra_start``)."""
     # solve a factor so the expected number of patients (1 - exp(-rate)) meets the target
@@ -331,26 +416,29 @@ def home_health_care(rng, py: PersonYears, lam_patients: np.ndarray, ctx: dict,
     patient = rng.random(len(py)) < p
     rows_p = np.flatnonzero(patient)
     share = py.years[rows_p]
-    n_vis = rng.poisson(A.HOME_CARE_VISITS_PER_PATIENT * share
-                        * rng.gamma(1.5, 1 / 1.5, len(rows_p)))
+    n_vis = rng.poisson(
+        A.HOME_CARE_VISITS_PER_PATIENT * share * rng.gamma(1.5, 1 / 1.5, len(rows_p))
+    )
     rows = np.repeat(rows_p, n_vis)
     day = random_days(rng, py.first[rows], py.last[rows], False)
     # after discharge: about two visits a week for four weeks (E)
     k = rng.poisson(8, len(extra_rows))
     rows2 = np.repeat(extra_rows, k)
-    day2 = (np.repeat(extra_start, k) // SECONDS_PER_DAY
-            + rng.integers(1, 29, len(rows2)))
+    day2 = np.repeat(extra_start, k) // SECONDS_PER_DAY + rng.integers(1, 29, len(rows2))
     ok = day2 < py.last[rows2]
     rows = np.concatenate([rows, rows2[ok]])
     day = np.concatenate([day, day2[ok]])
     n = len(rows)
     start = day * SECONDS_PER_DAY + (rng.uniform(7.5, 21, n) * 3600).astype(np.int64)
-    end = start + (rng.lognormal(np.log(DURATION_MIN["home_health_care"]), 0.3, n) * 60
-                   ).astype(np.int64)
+    end = start + (rng.lognormal(np.log(DURATION_MIN["home_health_care"]), 0.3, n) * 60).astype(
+        np.int64
+    )
     linked = np.where(rng.random(n) < 0.7, ctx["pick1"][rows], ctx["pick2"][rows])
     code = dx.assign(rng, "home_health_care", linked)
-    prof = np.where(rng.random(n) < 0.65, C.PROF["nurse"],
-                    np.where(rng.random(n) < 0.7, C.PROF["assistant_nurse"],
-                             C.PROF["allied_health"]))
+    prof = np.where(
+        rng.random(n) < 0.65,
+        C.PROF["nurse"],
+        np.where(rng.random(n) < 0.7, C.PROF["assistant_nurse"], C.PROF["allied_health"]),
+    )
     unit = C.HHC_UNIT[py.muni[rows]]
     return Contacts.of(rows, "home_health_care", start, end, code, unit, prof)

@@ -7,26 +7,44 @@ stages therefore pass small integer codes into the vocabularies below, and
 tables hold (categories: the values that occur, sorted, as
 ``pd.Categorical(strings)`` would give).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .. import assumptions as A
-from ..schema import CARE_LEVELS, DISCHARGE_DESTINATIONS, PROFESSIONS, SPECIALTIES
-from . import diagnoses as dx
-from .organisation import HOSPITALS, LOCAL_HOSPITAL, SHORT, units_skeleton
+from pecdata.generation import assumptions as A
+from pecdata.generation import diagnoses as dx
+from pecdata.generation.organisation import HOSPITALS, LOCAL_HOSPITAL, SHORT, units_skeleton
+from pecdata.warehouse.schema import CARE_LEVELS, DISCHARGE_DESTINATIONS, PROFESSIONS, SPECIALTIES
 
 # --- kinds of contact and their level of care ---------------------------------------------------
-KIND_NAMES = ("pc_physician", "pc_nurse", "pc_allied", "digital", "outpatient_physician",
-              "outpatient_nurse", "emergency", "day_surgery", "inpatient", "home_health_care")
+KIND_NAMES = (
+    "pc_physician",
+    "pc_nurse",
+    "pc_allied",
+    "digital",
+    "outpatient_physician",
+    "outpatient_nurse",
+    "emergency",
+    "day_surgery",
+    "inpatient",
+    "home_health_care",
+)
 KIND = {k: i for i, k in enumerate(KIND_NAMES)}
-_LEVEL_OF_KIND = {"pc_physician": "primary_care", "pc_nurse": "primary_care",
-                  "pc_allied": "primary_care", "digital": "digital",
-                  "outpatient_physician": "outpatient", "outpatient_nurse": "outpatient",
-                  "emergency": "emergency", "day_surgery": "day_surgery",
-                  "inpatient": "inpatient", "home_health_care": "home_health_care"}
-#: kind code -> index into :data:`pecdata.schema.CARE_LEVELS`
+_LEVEL_OF_KIND = {
+    "pc_physician": "primary_care",
+    "pc_nurse": "primary_care",
+    "pc_allied": "primary_care",
+    "digital": "digital",
+    "outpatient_physician": "outpatient",
+    "outpatient_nurse": "outpatient",
+    "emergency": "emergency",
+    "day_surgery": "day_surgery",
+    "inpatient": "inpatient",
+    "home_health_care": "home_health_care",
+}
+#: kind code -> index into :data:`pecdata.warehouse.schema.CARE_LEVELS`
 LEVEL_OF_KIND = np.array([CARE_LEVELS.index(_LEVEL_OF_KIND[k]) for k in KIND_NAMES], np.int8)
 PROF = {p: i for i, p in enumerate(PROFESSIONS)}
 SPEC = {s: i for i, s in enumerate(SPECIALTIES)}
@@ -85,5 +103,19 @@ def categorical(codes: np.ndarray, names) -> pd.Categorical:
     return pd.Categorical.from_codes(remap[codes], categories=[c for c, _ in cats])
 
 
-__all__ = ["KIND", "KIND_NAMES", "LEVEL_OF_KIND", "PROF", "SPEC", "DEST", "DECEASED", "UNIT",
-           "UNIT_IDS", "SITE", "SITE_NAMES", "DX", "DX_NAMES", "categorical"]
+__all__ = [
+    "KIND",
+    "KIND_NAMES",
+    "LEVEL_OF_KIND",
+    "PROF",
+    "SPEC",
+    "DEST",
+    "DECEASED",
+    "UNIT",
+    "UNIT_IDS",
+    "SITE",
+    "SITE_NAMES",
+    "DX",
+    "DX_NAMES",
+    "categorical",
+]

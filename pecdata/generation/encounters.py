@@ -6,12 +6,13 @@ the data's years, numbered in order of start time (then resident, then the order
 they were simulated in). Each column is written straight from the parts to its
 place in that order (no intermediate concatenated copy of millions of rows).
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from . import codes as C
-from .care import SECONDS_PER_DAY, Contacts
+from pecdata.generation import codes as C
+from pecdata.generation.care import SECONDS_PER_DAY, Contacts
 
 
 def encounter_arrays(rng, py, contacts: dict, end_day: int, plan, resident_id) -> dict:
@@ -32,7 +33,7 @@ def encounter_arrays(rng, py, contacts: dict, end_day: int, plan, resident_id) -
     off = np.r_[0, np.cumsum([len(p) for p in parts])].astype(np.int64)
     del vis, extra, hhc
     new_id, n_enc = _number_in_time_order(parts, off, py.pid, end_day * SECONDS_PER_DAY)
-    place = [_placement(new_id[off[i]:off[i + 1]]) for i in range(len(parts))]
+    place = [_placement(new_id[off[i] : off[i + 1]]) for i in range(len(parts))]
     dup = _duplicate_load(plan, parts, place)
     n_out = n_enc + len(dup)
 
@@ -67,8 +68,14 @@ def encounter_arrays(rng, py, contacts: dict, end_day: int, plan, resident_id) -
     )
     if n_out and out["unit"].min() < 0:
         raise RuntimeError("generator produced an encounter at a unit that does not exist")
-    out.update(n_enc=n_enc, duplicated=dup, new_id=new_id, ed_off=off[i_ed], ep_off=off[i_ep],
-               extra_off=off[i_ep + 1] if len(parts) == i_ep + 3 else -1)
+    out.update(
+        n_enc=n_enc,
+        duplicated=dup,
+        new_id=new_id,
+        ed_off=off[i_ed],
+        ep_off=off[i_ep],
+        extra_off=off[i_ep + 1] if len(parts) == i_ep + 3 else -1,
+    )
     return out
 
 
@@ -83,13 +90,13 @@ def _number_in_time_order(parts: list[Contacts], off, pid, end_second) -> tuple[
     hi = max(int(p.start.max()) for p in parts if len(p))
     bits = max(int(pid.max()), 1).bit_length()
     n_inside = sum(int(np.count_nonzero(p.start < end_second)) for p in parts)
-    if (hi - lo) >> (62 - bits):                       # the key would overflow: lexsort
+    if (hi - lo) >> (62 - bits):  # the key would overflow: lexsort
         start = np.concatenate([p.start for p in parts])
         order = np.lexsort((pid[np.concatenate([p.row for p in parts])], start))
     else:
         key = np.empty(n, np.int64)
         for p, a in zip(parts, off):
-            k = key[a:a + len(p)]
+            k = key[a : a + len(p)]
             np.subtract(p.start, lo, out=k)
             k <<= bits
             k |= pid[p.row]
@@ -134,9 +141,12 @@ def _acute(rng, parts, i_ed, i_ep, ep_acute) -> list:
     for i, m in enumerate(is_pcp):
         k = int(m.sum())
         if k:
-            a = np.zeros(len(m), bool) if acute[i] is None else \
-                np.broadcast_to(acute[i], m.shape).copy()
-            a[m] = same_day[at:at + k]
+            a = (
+                np.zeros(len(m), bool)
+                if acute[i] is None
+                else np.broadcast_to(acute[i], m.shape).copy()
+            )
+            a[m] = same_day[at : at + k]
             acute[i] = a
             at += k
     return acute

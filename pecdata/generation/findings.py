@@ -4,12 +4,13 @@ The answer key records, for each planted finding, what was planted and the value
 participant should find in the data (measured on the generated tables, so trainers
 can compare a participant's number with it directly).
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from . import planted as pl
+from pecdata.generation import planted as pl
 
 
 def plant_data_quality(rng, t: dict, plan) -> None:
@@ -20,8 +21,9 @@ def plant_data_quality(rng, t: dict, plan) -> None:
     """
     enc = t["encounters"]
     if plan.on("missing_diagnoses"):
-        sel = np.flatnonzero(((enc.unit_id == plan.missing_dx_unit)
-                              & (enc.year == plan.missing_dx_year)).to_numpy())
+        sel = np.flatnonzero(
+            ((enc.unit_id == plan.missing_dx_unit) & (enc.year == plan.missing_dx_year)).to_numpy()
+        )
         blank = sel[rng.random(len(sel)) < 0.06]
         enc.loc[blank, "main_diagnosis"] = np.nan
         plan.truth["missing"] = (len(blank), len(sel))
@@ -43,71 +45,108 @@ def findings_tables(t, plan, start_year, years, resident_id) -> dict[str, pd.Dat
 
     def add(fid, location, measure, true, comp, unit, text):
         step, title = pl.FINDINGS[fid]
-        rows.append((fid, step, title, location, measure, float(true),
-                     np.nan if comp is None else float(comp), unit, text))
+        rows.append(
+            (
+                fid,
+                step,
+                title,
+                location,
+                measure,
+                float(true),
+                np.nan if comp is None else float(comp),
+                unit,
+                text,
+            )
+        )
 
     if plan.on("underused_ward"):
         cap = t["capacity"]
         cap0 = cap[(cap.resource == "bed_day") & (cap.year == start_year)].set_index("unit_id")
-        used = ip[ip.year == start_year].groupby("unit_id", observed=True) \
+        used = (
+            ip[ip.year == start_year]
+            .groupby("unit_id", observed=True)
             .length_of_stay_days.apply(lambda s: np.maximum(s, 1).sum())
+        )
         occ = (used.reindex(cap0.index).fillna(0) / cap0.practical_quantity) * 100
         w = plan.underused_ward
-        add("underused_ward", w, f"bed occupancy {start_year} (bed-days used / available)",
-            round(occ[w], 1), round(occ.drop(w).median(), 1), "%",
+        add(
+            "underused_ward",
+            w,
+            f"bed occupancy {start_year} (bed-days used / available)",
+            round(occ[w], 1),
+            round(occ.drop(w).median(), 1),
+            "%",
             f"Ward {w} was given beds and staff for about {pl.UNDERUSED_OCCUPANCY:.0%} "
             "occupancy instead of the ~90 % the other wards are sized for, so its bed-day and "
-            "staff pools carry a large cost of unused capacity (steps 3, 4 and 6).")
+            "staff pools carry a large cost of unused capacity (steps 3, 4 and 6).",
+        )
     if plan.on("pcc_avoidable_admissions"):
         pcc = t["units"].query("unit_type == 'primary_care_centre'").unit_id.tolist()[plan.pcc]
         acsc = ip[ip.acute & pl.is_acsc(ip.main_diagnosis.astype(str).to_numpy())]
-        listed = acsc.merge(ry[["resident_id", "year", "listed_unit_id"]],
-                            on=["resident_id", "year"], how="left")
+        listed = acsc.merge(
+            ry[["resident_id", "year", "listed_unit_id"]], on=["resident_id", "year"], how="left"
+        )
         n_at = (listed.listed_unit_id == pcc).sum()
         py_at = ry.loc[ry.listed_unit_id == pcc, "days_resident"].sum() / 365.25
         py_rest = ry.loc[ry.listed_unit_id != pcc, "days_resident"].sum() / 365.25
-        add("pcc_avoidable_admissions", pcc,
+        add(
+            "pcc_avoidable_admissions",
+            pcc,
             "avoidable (ACSC) acute admissions per 1,000 listed residents and year",
-            round(1000 * n_at / py_at, 2), round(1000 * (len(listed) - n_at) / py_rest, 2),
+            round(1000 * n_at / py_at, 2),
+            round(1000 * (len(listed) - n_at) / py_rest, 2),
             "per 1,000 residents",
             f"Residents listed at {pcc} have {pl.ACSC_MULTIPLIER:.0f} times the avoidable "
             "admissions (heart failure, COPD, diabetes, hypertension, angina, anaemia, "
             "pyelonephritis, dehydration, ENT infections) that their age and conditions "
-            "would predict. Compare centres with an age-standardised rate or a funnel plot.")
+            "would predict. Compare centres with an age-standardised rate or a funnel plot.",
+        )
     if plan.on("frail_readmissions") and len(plan.frail_members):
         ids = resident_id[plan.frail_members]
         members += [("frail_readmissions", int(i)) for i in ids]
         flag = readmitted_30d(ip)
         alive = ip.discharge_destination != "deceased"
-        age = ip.merge(ry[["resident_id", "year", "age"]], on=["resident_id", "year"],
-                       how="left").age.to_numpy()
+        age = ip.merge(
+            ry[["resident_id", "year", "age"]], on=["resident_id", "year"], how="left"
+        ).age.to_numpy()
         cohort = ip.resident_id.isin(ids).to_numpy()
         old = age >= 80
-        add("frail_readmissions", f"{len(ids)} residents aged 80+ in "
-            f"{plan.truth['frail_municipality']}", "30-day readmission rate after discharge",
+        add(
+            "frail_readmissions",
+            f"{len(ids)} residents aged 80+ in {plan.truth['frail_municipality']}",
+            "30-day readmission rate after discharge",
             round(100 * flag[alive & cohort].mean(), 1),
-            round(100 * flag[alive & ~cohort & old].mean(), 1), "%",
+            round(100 * flag[alive & ~cohort & old].mean(), 1),
+            "%",
             "Frail elderly residents with three or more chronic conditions are admitted often "
             f"and readmitted within 30 days after about {pl.FRAIL_READMISSION:.0%} of their "
-            "discharges. They appear among the costliest residents year after year (steps 5, 6).")
+            "discharges. They appear among the costliest residents year after year (steps 5, 6).",
+        )
     if plan.on("home_team_pilot"):
         muni = t["municipalities"].municipality_code.tolist()[plan.pilot_muni]
         start = pd.Timestamp(np.datetime64(plan.pilot_start_day, "D"))
         old = ry[(ry.municipality_code == muni) & (ry.age >= pl.PILOT_MIN_AGE)]
-        frac_post = np.clip((pd.Timestamp(year=start.year + 1, month=1, day=1) - start).days
-                            / 365.25, 0, 1)
-        py_post = (old.loc[old.year > start.year, "days_resident"].sum()
-                   + old.loc[old.year == start.year, "days_resident"].sum() * frac_post) / 365.25
+        frac_post = np.clip(
+            (pd.Timestamp(year=start.year + 1, month=1, day=1) - start).days / 365.25, 0, 1
+        )
+        py_post = (
+            old.loc[old.year > start.year, "days_resident"].sum()
+            + old.loc[old.year == start.year, "days_resident"].sum() * frac_post
+        ) / 365.25
         removed = plan.truth.get("pilot_removed", 0)
         at_risk = plan.truth.get("pilot_at_risk", 0)
-        add("home_team_pilot", f"{muni}, residents {pl.PILOT_MIN_AGE}+, from {start.date()}",
+        add(
+            "home_team_pilot",
+            f"{muni}, residents {pl.PILOT_MIN_AGE}+, from {start.date()}",
             "change in acute admissions per 1,000 residents and year (difference in differences)",
             round(-1000 * removed / max(py_post, 1e-9), 2),
-            round(1000 * at_risk / max(py_post, 1e-9), 2), "per 1,000 residents",
+            round(1000 * at_risk / max(py_post, 1e-9), 2),
+            "per 1,000 residents",
             f"A mobile home-care team (mobilt närsjukvårdsteam) started on {start.date()} and "
             f"prevented {-pl.PILOT_EFFECT:.0%} of acute admissions among residents aged "
             f"{pl.PILOT_MIN_AGE}+ in {muni}. The true value is the admissions it removed per "
-            "1,000 residents-years; the comparison value is the rate without the pilot.")
+            "1,000 residents-years; the comparison value is the rate without the pilot.",
+        )
     if plan.on("frequent_ed_attenders") and len(plan.ed_attenders):
         ids = resident_id[plan.ed_attenders]
         members += [("frequent_ed_attenders", int(i)) for i in ids]
@@ -116,64 +155,112 @@ def findings_tables(t, plan, start_year, years, resident_id) -> dict[str, pd.Dat
         n_m = edv.resident_id.isin(ids).sum()
         adults = ry[(ry.age >= 20) & (ry.age < 65)]
         n_a = edv[edv.resident_id.isin(adults.resident_id.unique())].shape[0] - n_m
-        add("frequent_ed_attenders", f"{len(ids)} adults aged 20-64",
+        add(
+            "frequent_ed_attenders",
+            f"{len(ids)} adults aged 20-64",
             "emergency department visits per person and year",
             round(n_m / years_in.reindex(ids).sum(), 1),
-            round(n_a / (adults.days_resident.sum() / 365.25), 2), "visits per year",
+            round(n_a / (adults.days_resident.sum() / 365.25), 2),
+            "visits per year",
             f"About {pl.ED_ATTENDER_VISITS:.0f} extra ED visits a year each, rarely admitted: a "
-            "group for a fixed care contact (fast vårdkontakt) rather than more ED capacity.")
+            "group for a fixed care contact (fast vårdkontakt) rather than more ED capacity.",
+        )
     if plan.on("stroke_door_to_needle"):
         ev = t["pathway_events"]
-        st = ev[ev.pathway == "stroke_tia"].pivot_table(index="pathway_instance",
-                                                       columns="milestone", values="event_time",
-                                                       aggfunc="first", observed=True)
-        arr_unit = ev[(ev.pathway == "stroke_tia") & (ev.milestone == "ed_arrival")] \
-            .set_index("pathway_instance").unit_id
+        st = ev[ev.pathway == "stroke_tia"].pivot_table(
+            index="pathway_instance",
+            columns="milestone",
+            values="event_time",
+            aggfunc="first",
+            observed=True,
+        )
+        arr_unit = (
+            ev[(ev.pathway == "stroke_tia") & (ev.milestone == "ed_arrival")]
+            .set_index("pathway_instance")
+            .unit_id
+        )
         if "reperfusion_start" in st:
             dtn = ((st.reperfusion_start - st.ed_arrival).dt.total_seconds() / 60).dropna()
             site = arr_unit.reindex(dtn.index).str[:3]
             slow = plan.slow_stroke_site
-            add("stroke_door_to_needle", f"{slow} Hospital",
-                "median door-to-needle time for thrombolysis", round(dtn[site == slow].median(), 1),
-                round(dtn[site != slow].median(), 1), "minutes",
+            add(
+                "stroke_door_to_needle",
+                f"{slow} Hospital",
+                "median door-to-needle time for thrombolysis",
+                round(dtn[site == slow].median(), 1),
+                round(dtn[site != slow].median(), 1),
+                "minutes",
                 f"Stroke patients at the {slow} hospital wait a median of about "
                 f"{pl.STROKE_DTN_MEDIAN['slow']:.0f} minutes from arrival to thrombolysis; the "
-                "vårdförlopp target is 30 minutes or less.")
+                "vårdförlopp target is 30 minutes or less.",
+            )
     if plan.on("duplicate_load"):
         y, m = plan.duplicate_month
-        add("duplicate_load", f"{plan.duplicate_unit}, {y}-{m:02d}",
+        add(
+            "duplicate_load",
+            f"{plan.duplicate_unit}, {y}-{m:02d}",
             "encounters that are exact copies of another (same resident, unit and time)",
-            plan.truth.get("duplicates", 0), 0, "encounters",
+            plan.truth.get("duplicates", 0),
+            0,
+            "encounters",
             "A month of one centre's visits was loaded twice with new encounter keys. Look "
-            "for encounters with the same resident, unit and start time (step 2).")
+            "for encounters with the same resident, unit and start time (step 2).",
+        )
     if plan.on("missing_diagnoses"):
         n_blank, n_all = plan.truth.get("missing", (0, 1))
-        add("missing_diagnoses", f"{plan.missing_dx_unit}, {plan.missing_dx_year}",
-            "share of visits without a main diagnosis", round(100 * n_blank / max(n_all, 1), 1),
-            0, "%", "About 6 % of the visits at one emergency department in the last year have "
-            "no main diagnosis, so diagnosis-based counts for that hospital are too low (step 2).")
-    cols = ["finding_id", "step", "title", "location", "measure", "true_value",
-            "comparison_value", "unit", "description"]
-    return {"planted_findings": pd.DataFrame(rows, columns=cols),
-            "planted_residents": pd.DataFrame(members, columns=["finding_id", "resident_id"])
-            .astype({"resident_id": np.int64})}
+        add(
+            "missing_diagnoses",
+            f"{plan.missing_dx_unit}, {plan.missing_dx_year}",
+            "share of visits without a main diagnosis",
+            round(100 * n_blank / max(n_all, 1), 1),
+            0,
+            "%",
+            "About 6 % of the visits at one emergency department in the last year have "
+            "no main diagnosis, so diagnosis-based counts for that hospital are too low (step 2).",
+        )
+    cols = [
+        "finding_id",
+        "step",
+        "title",
+        "location",
+        "measure",
+        "true_value",
+        "comparison_value",
+        "unit",
+        "description",
+    ]
+    return {
+        "planted_findings": pd.DataFrame(rows, columns=cols),
+        "planted_residents": pd.DataFrame(members, columns=["finding_id", "resident_id"]).astype(
+            {"resident_id": np.int64}
+        ),
+    }
 
 
 def answer_key_markdown(findings: pd.DataFrame, meta: dict | None = None) -> str:
     """The trainers' answer key as Markdown."""
     lines = ["# Answer key: planted findings", ""]
     if meta:
-        lines += [f"Region generated with seed {meta.get('seed')}, {meta.get('residents'):,} "
-                  f"residents, {meta.get('years')} years from {meta.get('start_year')}. "
-                  "For trainers only.", ""]
+        lines += [
+            f"Region generated with seed {meta.get('seed')}, {meta.get('residents'):,} "
+            f"residents, {meta.get('years')} years from {meta.get('start_year')}. "
+            "For trainers only.",
+            "",
+        ]
     if findings.empty:
         return "\n".join(lines + ["No findings were planted in this region."]) + "\n"
     for r in findings.itertuples():
         comp = "" if pd.isna(r.comparison_value) else f" (peers: {r.comparison_value:g})"
-        lines += [f"## Step {r.step}: {r.title}", "",
-                  f"- **Where:** {r.location}", f"- **Measure:** {r.measure}",
-                  f"- **True value:** {r.true_value:g} {r.unit}{comp}", "",
-                  r.description, ""]
+        lines += [
+            f"## Step {r.step}: {r.title}",
+            "",
+            f"- **Where:** {r.location}",
+            f"- **Measure:** {r.measure}",
+            f"- **True value:** {r.true_value:g} {r.unit}{comp}",
+            "",
+            r.description,
+            "",
+        ]
     return "\n".join(lines)
 
 

@@ -7,6 +7,7 @@ then added so that the 30-day readmission rate among patients 65+ matches the
 published ~10 % [S16], with the time to readmission shaped after [S17]
 (1 in 5 within 3 days, ~40 % within a week).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,25 +15,41 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import assumptions as A
-from ..schema import SPECIALTIES
-from . import codes as C
-from . import diagnoses as dx
-from .care import SECONDS_PER_DAY, Contacts, PersonYears, draw_counts, random_days, time_of_day
+from pecdata.generation import assumptions as A
+from pecdata.generation import codes as C
+from pecdata.generation import diagnoses as dx
+from pecdata.generation.care import (
+    SECONDS_PER_DAY,
+    Contacts,
+    PersonYears,
+    draw_counts,
+    random_days,
+    time_of_day,
+)
+from pecdata.warehouse.schema import SPECIALTIES
 
 DAY = SECONDS_PER_DAY
 #: Mean length of stay by ward specialty relative to the region's mean (E, Socialstyrelsen
 #: medelvårdtid per specialitet, R).
-LOS_FACTOR = {"internal_medicine": 1.0, "cardiology": 0.75, "geriatrics": 1.45,
-              "infectious_diseases": 1.1, "neurology": 1.4, "general_surgery": 0.85,
-              "orthopaedics": 1.15}
+LOS_FACTOR = {
+    "internal_medicine": 1.0,
+    "cardiology": 0.75,
+    "geriatrics": 1.45,
+    "infectious_diseases": 1.1,
+    "neurology": 1.4,
+    "general_surgery": 0.85,
+    "orthopaedics": 1.15,
+}
 #: Discharge destinations of living patients by age band <65, 65-79, 80+ (E).
 DESTINATIONS = ("home", "home_with_home_care", "nursing_home", "other_hospital")
-DESTINATION_SHARES = {0: (0.95, 0.02, 0.0, 0.03), 1: (0.80, 0.14, 0.02, 0.04),
-                      2: (0.58, 0.30, 0.08, 0.04)}
+DESTINATION_SHARES = {
+    0: (0.95, 0.02, 0.0, 0.03),
+    1: (0.80, 0.14, 0.02, 0.04),
+    2: (0.58, 0.30, 0.08, 0.04),
+}
 _LOS_FACTOR = np.array([LOS_FACTOR.get(s, np.nan) for s in SPECIALTIES])
 READMISSION_MEAN_GAP_DAYS = 16.0
-FRAIL_P = 0.45   # readmission probability of the planted frail cohort (see planted.py)
+FRAIL_P = 0.45  # readmission probability of the planted frail cohort (see planted.py)
 
 
 @dataclass
@@ -40,28 +57,39 @@ class Episodes:
     c: Contacts
     acute: np.ndarray
     los: np.ndarray
-    dest: np.ndarray        # int8: index into schema.DISCHARGE_DESTINATIONS, -1 for none
-    ed: np.ndarray          # index of the ED visit that led to it, -1 if none
-    spec: np.ndarray        # int8: ward specialty, index into schema.SPECIALTIES
+    dest: np.ndarray  # int8: index into schema.DISCHARGE_DESTINATIONS, -1 for none
+    ed: np.ndarray  # index of the ED visit that led to it, -1 if none
+    spec: np.ndarray  # int8: ward specialty, index into schema.SPECIALTIES
     readmission: np.ndarray  # bool, generated as a readmission
 
-    def take(self, m) -> "Episodes":
-        return Episodes(self.c.take(m), self.acute[m], self.los[m], self.dest[m], self.ed[m],
-                        self.spec[m],
-                        self.readmission[m])
+    def take(self, m) -> Episodes:
+        return Episodes(
+            self.c.take(m),
+            self.acute[m],
+            self.los[m],
+            self.dest[m],
+            self.ed[m],
+            self.spec[m],
+            self.readmission[m],
+        )
 
     @staticmethod
-    def concat(parts: list["Episodes"]) -> "Episodes":
+    def concat(parts: list[Episodes]) -> Episodes:
         c = Contacts.concat([p.c for p in parts])
-        return Episodes(c, *(np.concatenate([getattr(p, f) for p in parts])
-                             for f in ("acute", "los", "dest", "ed", "spec", "readmission")))
+        return Episodes(
+            c,
+            *(
+                np.concatenate([getattr(p, f) for p in parts])
+                for f in ("acute", "los", "dest", "ed", "spec", "readmission")
+            ),
+        )
 
 
 def admission_probability(py: PersonYears, rows: np.ndarray, share: float) -> np.ndarray:
     """Probability that an ED visit leads to admission, older and sicker patients more often."""
     x = 0.035 * (py.age[rows] - 50) + 0.25 * py.cond[rows].sum(1) + 0.3 * py.g[rows]
     lo, hi = -10.0, 10.0
-    for _ in range(50):             # solve the intercept so the mean equals ``share``
+    for _ in range(50):  # solve the intercept so the mean equals ``share``
         mid = (lo + hi) / 2
         if (1 / (1 + np.exp(-(mid + x)))).mean() < share:
             lo = mid
@@ -82,13 +110,25 @@ def _new(rng, py, rows, start, acute, ctx, pool, ed=None, site=None) -> Episodes
     spec = dx.ward_specialty(code, py.age[rows], rng)
     if site is None:
         site = C.HOSPITAL_OF_MUNI[py.muni[rows]]
-    local = ((py.muni[rows] == ctx["local_muni"]) & (spec == C.SPEC["geriatrics"])
-             & (rng.random(n) < 0.6) & (ed is None))
+    local = (
+        (py.muni[rows] == ctx["local_muni"])
+        & (spec == C.SPEC["geriatrics"])
+        & (rng.random(n) < 0.6)
+        & (ed is None)
+    )
     site = np.where(local, C.LOCAL_SITE, site)
-    c = Contacts.of(rows, "inpatient", start, start.copy(), code, C.WARD[site, spec],
-                    C.PROF["physician"])
-    return Episodes(c, np.full(n, acute), np.zeros(n, np.int64), np.full(n, C.NO_DEST, np.int8),
-                    np.full(n, -1) if ed is None else ed, spec, np.zeros(n, bool))
+    c = Contacts.of(
+        rows, "inpatient", start, start.copy(), code, C.WARD[site, spec], C.PROF["physician"]
+    )
+    return Episodes(
+        c,
+        np.full(n, acute),
+        np.zeros(n, np.int64),
+        np.full(n, C.NO_DEST, np.int8),
+        np.full(n, -1) if ed is None else ed,
+        spec,
+        np.zeros(n, bool),
+    )
 
 
 def length_of_stay(rng, ep: Episodes, age: np.ndarray) -> np.ndarray:
@@ -96,7 +136,7 @@ def length_of_stay(rng, ep: Episodes, age: np.ndarray) -> np.ndarray:
     f = _LOS_FACTOR[ep.spec]
     f = f * np.where(age >= 80, 1.2, 1.0) * np.where(ep.acute, 1.0, 0.8)
     sd = A.LOS_LOG_SD
-    raw = f * rng.lognormal(-sd**2 / 2, sd, len(f))
+    raw = f * rng.lognormal(-(sd**2) / 2, sd, len(f))
     if len(raw) == 0:
         return np.zeros(0, np.int64)
     return np.maximum(1, np.round(raw * A.DEFAULT_MEAN_LOS / raw.mean())).astype(np.int64)
@@ -105,8 +145,9 @@ def length_of_stay(rng, ep: Episodes, age: np.ndarray) -> np.ndarray:
 def set_times(rng, ep: Episodes) -> None:
     """Discharge at daytime ``los`` days after admission."""
     day0 = ep.c.start // DAY + ep.los
-    ep.c.end = np.maximum(day0 * DAY + (rng.uniform(10, 16, len(day0)) * 3600).astype(np.int64),
-                          ep.c.start + 3600)
+    ep.c.end = np.maximum(
+        day0 * DAY + (rng.uniform(10, 16, len(day0)) * 3600).astype(np.int64), ep.c.start + 3600
+    )
 
 
 def resolve_overlaps(ep: Episodes, pid: np.ndarray) -> Episodes:
@@ -171,7 +212,8 @@ def add_readmissions(rng, ep: Episodes, py: PersonYears, pid, exit_day, ctx, boo
     p = np.where(cohort, FRAIL_P, p)
     chosen = np.flatnonzero(eligible & (rng.random(len(p)) < p))
     gap = -READMISSION_MEAN_GAP_DAYS * np.log(
-        1 - rng.random(len(chosen)) * (1 - np.exp(-30 / READMISSION_MEAN_GAP_DAYS)))
+        1 - rng.random(len(chosen)) * (1 - np.exp(-30 / READMISSION_MEAN_GAP_DAYS))
+    )
     start = ep.c.end[chosen] + (gap * DAY).astype(np.int64)
     rows = ep.c.row[chosen]
     ok = start // DAY < exit_day[pid[rows]]
@@ -208,8 +250,9 @@ def terminal(rng, py: PersonYears, pid, death_day, ctx) -> Episodes:
     start = start_day * DAY + time_of_day(rng, len(rows), "any")
     ep = _new(rng, py, rows, start, True, ctx, "inpatient")
     ep.los = np.maximum(dday - start_day, 0)
-    ep.c.end = np.maximum(dday * DAY + (rng.uniform(0, 24, len(rows)) * 3600).astype(np.int64),
-                          ep.c.start + 3600)
+    ep.c.end = np.maximum(
+        dday * DAY + (rng.uniform(0, 24, len(rows)) * 3600).astype(np.int64), ep.c.start + 3600
+    )
     ep.dest[:] = C.DECEASED
     return ep
 

@@ -5,38 +5,45 @@ answer key know the truth. Which ward, centre or municipality is chosen depends 
 the seed; each finding can be switched off (``generate(planted=False)`` or a list
 of the findings to keep).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import assumptions as A
+from pecdata.generation import assumptions as A
 
 FINDINGS = {
     "underused_ward": (3, "A ward runs far below its practical capacity"),
-    "pcc_avoidable_admissions": (6, "A primary care centre's listed patients have twice the "
-                                    "avoidable admissions of its peers"),
+    "pcc_avoidable_admissions": (
+        6,
+        "A primary care centre's listed patients have twice the avoidable admissions of its peers",
+    ),
     "frail_readmissions": (5, "A group of frail elderly patients with repeated readmissions"),
-    "home_team_pilot": (9, "A mobile home-care team pilot cut acute admissions among older "
-                           "residents of one municipality"),
-    "frequent_ed_attenders": (6, "A small group of adults visits the emergency department "
-                                 "again and again"),
+    "home_team_pilot": (
+        9,
+        "A mobile home-care team pilot cut acute admissions among older "
+        "residents of one municipality",
+    ),
+    "frequent_ed_attenders": (
+        6,
+        "A small group of adults visits the emergency department again and again",
+    ),
     "stroke_door_to_needle": (6, "One hospital is slow from arrival to stroke thrombolysis"),
     "duplicate_load": (2, "One centre's encounters for one month were loaded twice"),
-    "missing_diagnoses": (2, "One emergency department left main diagnoses blank in the "
-                             "last year"),
+    "missing_diagnoses": (2, "One emergency department left main diagnoses blank in the last year"),
 }
 #: Diagnoses the planted centre's excess admissions are drawn from: ambulatory-care-sensitive
 #: conditions on Socialstyrelsen's list of avoidable hospitalisations (undvikbar slutenvård).
 ACSC_PREFIXES = ("I50", "I11.0", "I10", "I20", "J44", "E11", "D50", "N10", "E86", "K52", "J03")
 UNDERUSED_OCCUPANCY = 0.55
 ACSC_MULTIPLIER = 2.0
-FRAIL_READMISSION = 0.45   # used by inpatient.FRAIL_P
+FRAIL_READMISSION = 0.45  # used by inpatient.FRAIL_P
 PILOT_EFFECT = -0.20
 PILOT_MIN_AGE = 75
 ED_ATTENDER_VISITS = 10.0
-STROKE_DTN_MEDIAN = {"fast": 27.0, "slow": 48.0}   # minutes; target <= 30 (calibration.md §6)
+STROKE_DTN_MEDIAN = {"fast": 27.0, "slow": 48.0}  # minutes; target <= 30 (calibration.md §6)
 
 
 @dataclass
@@ -73,22 +80,26 @@ def resolve(planted) -> set:
         return set()
     unknown = set(planted) - set(FINDINGS)
     if unknown:
-        raise ValueError(f"unknown planted finding(s) {sorted(unknown)}; choose from "
-                         f"{sorted(FINDINGS)}")
+        raise ValueError(
+            f"unknown planted finding(s) {sorted(unknown)}; choose from {sorted(FINDINGS)}"
+        )
     return set(planted)
 
 
 def choose(rng, enabled, people, start_year, years, units, pcc_ids, muni_codes, year0_rows):
     """Pick the targets of each enabled finding for this seed."""
-    from .population import day_of
+    from pecdata.generation.population import day_of
+
     plan = Plan(enabled=set(enabled))
-    wards = units[(units.unit_type == "ward") & (units.site != "Norrmarka Local Hospital "
-                                                               "(närsjukhus)")].unit_id.tolist()
-    plan.underused_ward = str(rng.choice(sorted(w for w in wards if w.split("-")[-1] in
-                                                ("SUR", "ORT", "GER", "INF"))))
+    wards = units[
+        (units.unit_type == "ward") & (units.site != "Norrmarka Local Hospital (närsjukhus)")
+    ].unit_id.tolist()
+    plan.underused_ward = str(
+        rng.choice(sorted(w for w in wards if w.split("-")[-1] in ("SUR", "ORT", "GER", "INF")))
+    )
     big = [i for i, u in enumerate(pcc_ids) if not u.startswith("PC-SKO")]
     plan.pcc = int(rng.choice(big))
-    plan.pilot_muni = int(rng.choice([1, 2, 3]))                 # NOR, VAL or FAL
+    plan.pilot_muni = int(rng.choice([1, 2, 3]))  # NOR, VAL or FAL
     frail_candidates = [m for m in range(len(muni_codes)) if m != plan.pilot_muni]
     frail_muni = int(rng.choice(frail_candidates))
     mid = max(years // 2, 1)
@@ -118,7 +129,8 @@ def is_acsc(codes: np.ndarray) -> np.ndarray:
     or integer codes into :data:`.diagnoses.DX_NAMES`."""
     codes = np.asarray(codes)
     if codes.dtype.kind in "iu":
-        from .diagnoses import dx_prefix
+        from pecdata.generation.diagnoses import dx_prefix
+
         return dx_prefix(*ACSC_PREFIXES)[codes]
     s = codes.astype(str)
     out = np.zeros(len(s), bool)

@@ -6,20 +6,27 @@ workload at 80-92 % of practical capacity. The ledger then follows from staff
 (salaries, on-costs), beds and theatres (premises, equipment), drugs and supplies
 and support services. A planted finding may oversize one ward.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from .. import assumptions as A
-from ..schema import PROFESSIONS, RESOURCES
-from .organisation import SALARY_ACCOUNT
+from pecdata.generation import assumptions as A
+from pecdata.generation.organisation import SALARY_ACCOUNT
+from pecdata.warehouse.schema import PROFESSIONS, RESOURCES
 
 PRACTICAL_SHARE = 1 - A.ABSENCE_SHARE - A.TRAINING_SHARE - A.BREAK_SHARE
 PRACTICAL_HOURS = A.PAID_HOURS_PER_FTE * PRACTICAL_SHARE
 ROUND_THE_CLOCK = ("ward", "emergency_department")
-HOSPITAL_TYPES = ("ward", "outpatient_clinic", "emergency_department", "surgical_centre",
-                  "imaging", "laboratory")
+HOSPITAL_TYPES = (
+    "ward",
+    "outpatient_clinic",
+    "emergency_department",
+    "surgical_centre",
+    "imaging",
+    "laboratory",
+)
 
 
 def used_quantities(used: np.ndarray, unit_ids, years, resources=RESOURCES) -> pd.Series:
@@ -31,8 +38,13 @@ def used_quantities(used: np.ndarray, unit_ids, years, resources=RESOURCES) -> p
     """
     u, y, r = np.nonzero(used > 0)
     index = pd.MultiIndex.from_arrays(
-        [np.asarray(unit_ids, dtype=object)[u], np.asarray(years, dtype=np.int64)[y],
-         np.asarray(resources, dtype=object)[r]], names=["unit_id", "year", "resource"])
+        [
+            np.asarray(unit_ids, dtype=object)[u],
+            np.asarray(years, dtype=np.int64)[y],
+            np.asarray(resources, dtype=object)[r],
+        ],
+        names=["unit_id", "year", "resource"],
+    )
     return pd.Series(used[u, y, r], index=index, name="quantity").sort_index()
 
 
@@ -48,8 +60,15 @@ def size_units(rng, units, used, start_year, plan) -> tuple[pd.DataFrame, pd.Dat
             occ = plan.ward_occupancy(uid)
             b = max(2, int(np.round(y0.get((uid, "bed_day"), 0) / (days0 * occ))))
         if utype == "surgical_centre":
-            t = max(1, int(np.ceil(y0.get((uid, "theatre"), 0)
-                                   / (A.THEATRE_MINUTES_PER_YEAR * A.THEATRE_UTILISATION))))
+            t = max(
+                1,
+                int(
+                    np.ceil(
+                        y0.get((uid, "theatre"), 0)
+                        / (A.THEATRE_MINUTES_PER_YEAR * A.THEATRE_UTILISATION)
+                    )
+                ),
+            )
         beds.append(b)
         theatres.append(t)
     units["beds"] = beds
@@ -65,10 +84,18 @@ def size_units(rng, units, used, start_year, plan) -> tuple[pd.DataFrame, pd.Dat
                 rows.append((uid, y, "theatre", float(t * A.THEATRE_MINUTES_PER_YEAR), "minutes"))
             elif utype in ("imaging", "laboratory"):
                 q = y0.get((uid, utype), 0) / A.EQUIPMENT_PRACTICAL_SHARE
-                rows.append((uid, y, utype, float(np.ceil(q / 100) * 100),
-                             "exams" if utype == "imaging" else "tests"))
-    cap = pd.DataFrame(rows, columns=["unit_id", "year", "resource", "practical_quantity",
-                                      "measure"])
+                rows.append(
+                    (
+                        uid,
+                        y,
+                        utype,
+                        float(np.ceil(q / 100) * 100),
+                        "exams" if utype == "imaging" else "tests",
+                    )
+                )
+    cap = pd.DataFrame(
+        rows, columns=["unit_id", "year", "resource", "practical_quantity", "measure"]
+    )
     return units, cap
 
 
@@ -76,11 +103,11 @@ def staffing(rng, units, used, cap, plan) -> pd.DataFrame:
     """FTE per unit, profession and year and the hours behind them."""
     util = dict(zip(units.unit_id, rng.uniform(*A.STAFF_UTILISATION_RANGE, len(units))))
     pcc = units.unit_type == "primary_care_centre"
-    util.update(zip(units.unit_id[pcc], rng.uniform(*A.PRIMARY_CARE_UTILISATION_RANGE,
-                                                    int(pcc.sum()))))
+    util.update(
+        zip(units.unit_id[pcc], rng.uniform(*A.PRIMARY_CARE_UTILISATION_RANGE, int(pcc.sum())))
+    )
     ward = units.unit_type == "ward"
-    util.update(zip(units.unit_id[ward], rng.uniform(*A.WARD_UTILISATION_RANGE,
-                                                     int(ward.sum()))))
+    util.update(zip(units.unit_id[ward], rng.uniform(*A.WARD_UTILISATION_RANGE, int(ward.sum()))))
     years = sorted(set(used.index.get_level_values("year")))
     use = by_unit_year(used)
     rows = []
@@ -110,8 +137,9 @@ def staffing(rng, units, used, cap, plan) -> pd.DataFrame:
     df["absence_hours"] = (df.paid_hours * A.ABSENCE_SHARE).round(1)
     df["training_hours"] = (df.paid_hours * A.TRAINING_SHARE).round(1)
     df["break_hours"] = (df.paid_hours * A.BREAK_SHARE).round(1)
-    df["practical_hours"] = (df.paid_hours - df.absence_hours - df.training_hours
-                             - df.break_hours).round(1)
+    df["practical_hours"] = (
+        df.paid_hours - df.absence_hours - df.training_hours - df.break_hours
+    ).round(1)
     return df
 
 
@@ -163,8 +191,15 @@ def ledger(rng, units, used, cap, staff) -> pd.DataFrame:
         if t == "laboratory":
             equipment = capq.get((uid, y), 0) * A.LAB_EQUIPMENT_PER_TEST
             supplies += u.get("laboratory", 0.0) * A.LAB_SUPPLIES_PER_TEST
-        amounts.update({"4010": drugs, "4020": supplies, "6100": premises, "6200": equipment,
-                        "6400": fte * A.IT_PER_FTE})
+        amounts.update(
+            {
+                "4010": drugs,
+                "4020": supplies,
+                "6100": premises,
+                "6200": equipment,
+                "6400": fte * A.IT_PER_FTE,
+            }
+        )
         admin = A.PRIMARY_CARE_ADMIN_SHARE if t == "primary_care_centre" else A.ADMIN_SHARE
         amounts["6900"] = admin * sum(amounts.values())
         if t in HOSPITAL_TYPES:

@@ -1,24 +1,32 @@
-"""From simulation arrays to the warehouse's tables (the shape of :mod:`pecdata.schema`)."""
+"""From simulation arrays to the warehouse's tables (shaped as :mod:`pecdata.warehouse.schema`)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .. import assumptions as A
-from ..schema import (CARE_LEVELS, CONDITIONS, DISCHARGE_DESTINATIONS, MEASURES, PROFESSIONS,
-                      RESOURCES, TABLES)
-from . import activities
-from . import codes as C
-from .care import SECONDS_PER_DAY
-from .encounters import encounter_arrays
-from .organisation import HOSPITALS
-from .pathways import REF_ED, REF_EXTRA, REF_INPATIENT
-from .resources import used_quantities
-from .population import NO_DATE, People
+from pecdata.generation import activities
+from pecdata.generation import assumptions as A
+from pecdata.generation import codes as C
+from pecdata.generation.care import SECONDS_PER_DAY
+from pecdata.generation.encounters import encounter_arrays
+from pecdata.generation.organisation import HOSPITALS
+from pecdata.generation.pathways import REF_ED, REF_EXTRA, REF_INPATIENT
+from pecdata.generation.population import NO_DATE, People
+from pecdata.generation.resources import used_quantities
+from pecdata.warehouse.schema import (
+    CARE_LEVELS,
+    CONDITIONS,
+    DISCHARGE_DESTINATIONS,
+    MEASURES,
+    PROFESSIONS,
+    RESOURCES,
+    TABLES,
+)
 
 
 @dataclass
@@ -33,7 +41,7 @@ class Registry:
 def registry(rng, people: People, start_year, years, pcc_ids, codes) -> Registry:
     n, n_m = len(people), len(codes)
     pcc_muni = np.array([codes.index(u.split("-")[1]) for u in pcc_ids])
-    size = rng.uniform(0.6, 1.4, len(pcc_ids))    # centres differ in size
+    size = rng.uniform(0.6, 1.4, len(pcc_ids))  # centres differ in size
     shares = np.array([m[2] for m in A.DEFAULT_MUNICIPALITIES], float)
 
     def random_pcc(r, munis):
@@ -89,8 +97,12 @@ def _imaging_and_surgery(unit_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 def year_of(seconds: np.ndarray) -> np.ndarray:
     """Calendar year (int64) of times in seconds since 1970 (1900-2199)."""
-    edges = (np.arange(1900, 2201) - 1970).astype("datetime64[Y]").astype("datetime64[s]") \
+    edges = (
+        (np.arange(1900, 2201) - 1970)
+        .astype("datetime64[Y]")
+        .astype("datetime64[s]")
         .astype(np.int64)
+    )
     return np.searchsorted(edges, seconds, side="right") - 1 + 1900
 
 
@@ -100,8 +112,20 @@ def seconds_as_datetime(seconds: np.ndarray) -> np.ndarray:
     return seconds.view("datetime64[us]")
 
 
-def build_tables(rng, people, py, reg, units, contacts: dict, events, start_year, years,
-                 end_day, resident_id, plan) -> tuple[dict[str, pd.DataFrame], pd.Series]:
+def build_tables(
+    rng,
+    people,
+    py,
+    reg,
+    units,
+    contacts: dict,
+    events,
+    start_year,
+    years,
+    end_day,
+    resident_id,
+    plan,
+) -> tuple[dict[str, pd.DataFrame], pd.Series]:
     """Encounters, activities, residents, resident_years, conditions and pathway_events, and
     the quantities the activities use per unit, year and resource
     (:func:`.resources.used_quantities`).
@@ -118,28 +142,33 @@ def build_tables(rng, people, py, reg, units, contacts: dict, events, start_year
     year = year_of(e["start"])
     np.maximum(e["end"], e["start"], out=e["end"])
     origin = e.pop("origin")
-    enc = pd.DataFrame({
-        "encounter_id": np.arange(1, len(year) + 1, dtype=np.int64),
-        "resident_id": e.pop("resident_id"),
-        "unit_id": pd.Categorical.from_codes(e["unit"], categories=unit_ids),
-        "year": year,
-        "care_level": C.categorical(C.LEVEL_OF_KIND[e["kind"]], CARE_LEVELS),
-        "main_profession": C.categorical(e["profession"], PROFESSIONS),
-        "start_time": seconds_as_datetime(e.pop("start")),
-        "end_time": seconds_as_datetime(e.pop("end")),
-        "length_of_stay_days": e["los"],
-        "main_diagnosis": C.categorical(e["diagnosis"], C.DX_NAMES),
-        "acute": e.pop("acute"),
-        "discharge_destination": C.categorical(e.pop("dest"), DISCHARGE_DESTINATIONS),
-        "origin_encounter_id": pd.arrays.IntegerArray(origin, origin == 0),
-    }, copy=False)
+    enc = pd.DataFrame(
+        {
+            "encounter_id": np.arange(1, len(year) + 1, dtype=np.int64),
+            "resident_id": e.pop("resident_id"),
+            "unit_id": pd.Categorical.from_codes(e["unit"], categories=unit_ids),
+            "year": year,
+            "care_level": C.categorical(C.LEVEL_OF_KIND[e["kind"]], CARE_LEVELS),
+            "main_profession": C.categorical(e["profession"], PROFESSIONS),
+            "start_time": seconds_as_datetime(e.pop("start")),
+            "end_time": seconds_as_datetime(e.pop("end")),
+            "length_of_stay_days": e["los"],
+            "main_diagnosis": C.categorical(e["diagnosis"], C.DX_NAMES),
+            "acute": e.pop("acute"),
+            "discharge_destination": C.categorical(e.pop("dest"), DISCHARGE_DESTINATIONS),
+            "origin_encounter_id": pd.arrays.IntegerArray(origin, origin == 0),
+        },
+        copy=False,
+    )
     del origin
     activities_table, used = _activities(rng, e, year, unit_ids, start_year)
     del year
-    out = dict(encounters=enc, activities=activities_table,
-               pathway_events=_pathway_events(events, e, py, resident_id, end_day))
-    out.update(_population_tables(people, py, reg, resident_id, units, start_year, years,
-                                  end_day))
+    out = dict(
+        encounters=enc,
+        activities=activities_table,
+        pathway_events=_pathway_events(events, e, py, resident_id, end_day),
+    )
+    out.update(_population_tables(people, py, reg, resident_id, units, start_year, years, end_day))
     return out, used
 
 
@@ -152,27 +181,47 @@ def _activities(rng, e, year, unit_ids, start_year):
     first_year = int(year.min(initial=start_year))
     year_code = (year[:n] - first_year).astype(np.int16)
     n_years = int(year_code.max(initial=0)) + 1
-    act = activities.build(rng, e.pop("kind")[:n], e.pop("profession")[:n], unit,
-                           e.pop("diagnosis")[:n], e.pop("los")[:n],
-                           img.astype(unit.dtype)[unit], surg.astype(unit.dtype)[unit],
-                           unit_ids.index("REG-LAB"), year_code, len(unit_ids), n_years,
-                           e["duplicated"], e.pop("n_conditions")[:n])
+    act = activities.build(
+        rng,
+        e.pop("kind")[:n],
+        e.pop("profession")[:n],
+        unit,
+        e.pop("diagnosis")[:n],
+        e.pop("los")[:n],
+        img.astype(unit.dtype)[unit],
+        surg.astype(unit.dtype)[unit],
+        unit_ids.index("REG-LAB"),
+        year_code,
+        len(unit_ids),
+        n_years,
+        e["duplicated"],
+        e.pop("n_conditions")[:n],
+    )
     used = used_quantities(act.pop("used"), unit_ids, np.arange(first_year, first_year + n_years))
-    table = pd.DataFrame({
-        "encounter_id": act.pop("encounter"),
-        "unit_id": pd.Categorical.from_codes(act.pop("unit"), categories=unit_ids),
-        "resource": pd.Categorical.from_codes(act.pop("resource"), categories=list(RESOURCES)),
-        "quantity": act.pop("quantity"),
-        "measure": pd.Categorical.from_codes(act.pop("measure"), categories=list(MEASURES)),
-    }, copy=False)
+    table = pd.DataFrame(
+        {
+            "encounter_id": act.pop("encounter"),
+            "unit_id": pd.Categorical.from_codes(act.pop("unit"), categories=unit_ids),
+            "resource": pd.Categorical.from_codes(act.pop("resource"), categories=list(RESOURCES)),
+            "quantity": act.pop("quantity"),
+            "measure": pd.Categorical.from_codes(act.pop("measure"), categories=list(MEASURES)),
+        },
+        copy=False,
+    )
     return table, used
 
 
 def _pathway_events(events, e, py, resident_id, end_day) -> pd.DataFrame:
     ref = events["ref_idx"]
-    ref_pos = np.select([events["ref_kind"] == REF_ED, events["ref_kind"] == REF_INPATIENT,
-                         events["ref_kind"] == REF_EXTRA],
-                        [e["ed_off"] + ref, e["ep_off"] + ref, e["extra_off"] + ref], -1)
+    ref_pos = np.select(
+        [
+            events["ref_kind"] == REF_ED,
+            events["ref_kind"] == REF_INPATIENT,
+            events["ref_kind"] == REF_EXTRA,
+        ],
+        [e["ed_off"] + ref, e["ep_off"] + ref, e["extra_off"] + ref],
+        -1,
+    )
     ev_enc = np.where(ref_pos >= 0, e["new_id"][np.maximum(ref_pos, 0)], 0)
     keep = events["time"] < end_day * SECONDS_PER_DAY
     ev_order = np.flatnonzero(keep)[np.lexsort((events["instance"][keep], events["time"][keep]))]
@@ -180,16 +229,18 @@ def _pathway_events(events, e, py, resident_id, end_day) -> pd.DataFrame:
     if len(ev_unit) and ev_unit.min() < 0:
         raise RuntimeError("generator produced a pathway event at a unit that does not exist")
     ev_enc = ev_enc[ev_order]
-    return pd.DataFrame({
-        "event_id": np.arange(1, len(ev_order) + 1, dtype=np.int64),
-        "pathway": pd.Categorical(events["pathway"][ev_order]),
-        "pathway_instance": events["instance"][ev_order].astype(np.int64),
-        "resident_id": resident_id[py.pid[events["row"][ev_order]]],
-        "milestone": pd.Categorical(events["milestone"][ev_order]),
-        "event_time": to_datetime(events["time"][ev_order]),
-        "unit_id": text(C.UNIT_IDS, ev_unit),
-        "encounter_id": pd.arrays.IntegerArray(ev_enc.astype(np.int64), ev_enc == 0),
-    })
+    return pd.DataFrame(
+        {
+            "event_id": np.arange(1, len(ev_order) + 1, dtype=np.int64),
+            "pathway": pd.Categorical(events["pathway"][ev_order]),
+            "pathway_instance": events["instance"][ev_order].astype(np.int64),
+            "resident_id": resident_id[py.pid[events["row"][ev_order]]],
+            "milestone": pd.Categorical(events["milestone"][ev_order]),
+            "event_time": to_datetime(events["time"][ev_order]),
+            "unit_id": text(C.UNIT_IDS, ev_unit),
+            "encounter_id": pd.arrays.IntegerArray(ev_enc.astype(np.int64), ev_enc == 0),
+        }
+    )
 
 
 def resident_ids(rng, n):
@@ -199,8 +250,12 @@ def resident_ids(rng, n):
 
 def text(names, codes: np.ndarray) -> pd.arrays.ArrowStringArray:
     """A string array of ``names[codes]`` (built by Arrow, without a Python string per row)."""
-    return pd.array(pa.array([str(x) for x in names], pa.large_string())
-                    .take(pa.array(np.asarray(codes, np.int64))), dtype="string")
+    return pd.array(
+        pa.array([str(x) for x in names], pa.large_string()).take(
+            pa.array(np.asarray(codes, np.int64))
+        ),
+        dtype="string",
+    )
 
 
 def _sorted_by(key: np.ndarray, columns: dict) -> pd.DataFrame:
@@ -214,14 +269,20 @@ def _population_tables(people, py, reg, resident_id, units, start_year, years, e
     codes = [m[0] for m in A.DEFAULT_MUNICIPALITIES]
     age_end = ((py.last - 1 - people.birth[py.pid]) // 365.25).astype(np.int64)
     rid = resident_id[py.pid]
-    ry = _sorted_by(rid * years + py.t, {
-        "resident_id": rid, "year": start_year + py.t,
-        "age": age_end.clip(0, 120), "municipality_code": text(codes, py.muni),
-        "listed_unit_id": text(pcc_ids, py.pcc),
-        "days_resident": (py.last - py.first).astype(np.int64)})
+    ry = _sorted_by(
+        rid * years + py.t,
+        {
+            "resident_id": rid,
+            "year": start_year + py.t,
+            "age": age_end.clip(0, 120),
+            "municipality_code": text(codes, py.muni),
+            "listed_unit_id": text(pcc_ids, py.pcc),
+            "days_resident": (py.last - py.first).astype(np.int64),
+        },
+    )
     last_pcc = np.zeros(len(people), np.int64)
     last_muni = np.zeros(len(people), np.int64)
-    last_pcc[py.pid] = py.pcc          # person-years are in year order: the last one wins
+    last_pcc[py.pid] = py.pcc  # person-years are in year order: the last one wins
     last_muni[py.pid] = py.muni
     seen = np.zeros(len(people), bool)
     seen[py.pid] = True
@@ -229,28 +290,36 @@ def _population_tables(people, py, reg, resident_id, units, start_year, years, e
     in_day = np.where(people.in_day[idx] >= 0, people.in_day[idx], NO_DATE)
     out_day = np.where(people.out_day[idx] < end_day, people.out_day[idx], NO_DATE)
     death = np.where(people.death_day[idx] < end_day, people.death_day[idx], NO_DATE)
-    res = _sorted_by(resident_id[idx], {
-        "resident_id": resident_id[idx],
-        "sex": C.categorical(np.where(people.female[idx], 0, 1), ("F", "M")),
-        "birth_date": days_to_datetime(people.birth[idx]),
-        "municipality_code": text(codes, last_muni[idx]),
-        "listed_unit_id": text(pcc_ids, last_pcc[idx]),
-        "in_date": days_to_datetime(in_day), "out_date": days_to_datetime(out_day),
-        "death_date": days_to_datetime(death),
-    })
+    res = _sorted_by(
+        resident_id[idx],
+        {
+            "resident_id": resident_id[idx],
+            "sex": C.categorical(np.where(people.female[idx], 0, 1), ("F", "M")),
+            "birth_date": days_to_datetime(people.birth[idx]),
+            "municipality_code": text(codes, last_muni[idx]),
+            "listed_unit_id": text(pcc_ids, last_pcc[idx]),
+            "in_date": days_to_datetime(in_day),
+            "out_date": days_to_datetime(out_day),
+            "death_date": days_to_datetime(death),
+        },
+    )
     # conditions diagnosed before the person's last day in the region
     last_day = np.minimum(np.minimum(people.out_day, people.death_day), end_day - 1)[idx]
-    onset_day = people.birth[idx, None] + np.where(np.isfinite(people.onset[idx]),
-                                                   people.onset[idx] * 365.25, 1e12)
+    onset_day = people.birth[idx, None] + np.where(
+        np.isfinite(people.onset[idx]), people.onset[idx] * 365.25, 1e12
+    )
     has = onset_day <= last_day[:, None]
     who, which = np.nonzero(has)
     icd = [A.DEFAULT_CONDITIONS[c][3] for c in CONDITIONS]
-    cond = _sorted_by(resident_id[idx][who] * len(CONDITIONS) + which, {
-        "resident_id": resident_id[idx][who],
-        "condition": pd.Categorical.from_codes(which, categories=list(CONDITIONS)),
-        "icd10": text(icd, which),
-        "onset_date": days_to_datetime(np.floor(onset_day[who, which]).astype(np.int64)),
-    })
+    cond = _sorted_by(
+        resident_id[idx][who] * len(CONDITIONS) + which,
+        {
+            "resident_id": resident_id[idx][who],
+            "condition": pd.Categorical.from_codes(which, categories=list(CONDITIONS)),
+            "icd10": text(icd, which),
+            "onset_date": days_to_datetime(np.floor(onset_day[who, which]).astype(np.int64)),
+        },
+    )
     return dict(residents=res, resident_years=ry, conditions=cond)
 
 

@@ -1,0 +1,511 @@
+"""Step 9, implement and follow up: indicators with targets, control charts, evaluation.
+
+* :func:`admission_counts` and :func:`admission_rates` - acute admissions per resident,
+  and per 1,000 residents-years by municipality, by month or quarter.
+* :func:`indicator_targets` - a pilot's indicators before and after its start, beside
+  their targets.
+* Statistical process control (SPC): :func:`xmr_chart` (individuals and moving range,
+  for rates), :func:`p_chart` (for shares, e.g. 30-day readmissions), the special-cause
+  rules (:func:`special_causes`) and :func:`plot_control_chart`; they live in
+  :mod:`pecdata.followup.spc` and are re-exported here.
+* :func:`difference_in_differences` - the pilot's effect against comparison
+  municipalities, with a confidence interval; :func:`evaluated_intervention` feeds the
+  result back into the scenario model for the next planning cycle.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pecdata.analyses.indicators import readmission_flags
+from pecdata.followup.spc import p_chart, plot_control_chart, special_causes, xmr_chart
+
+__all__ = [
+    "admission_counts",
+    "admission_rates",
+    "readmission_shares",
+    "indicator_targets",
+    "special_causes",
+    "xmr_chart",
+    "p_chart",
+    "plot_control_chart",
+    "difference_in_differences",
+    "plot_difference_in_differences",
+    "evaluated_intervention",
+]
+
+FREQS = {"M": "month", "Q": "quarter"}
+#: Indicators of a pilot for older residents, and the default target (relative change).
+DEFAULT_TARGETS = {
+    "acute_admissions_per_1000": -0.15,
+    "ed_visits_per_1000": -0.10,
+    "bed_days_per_1000": -0.15,
+    "readmission_30d_pct": -0.10,
+}
+
+
+def _check_freq(freq: str) -> None:
+    if freq not in FREQS:
+        raise ValueError(f"freq must be 'M' (months) or 'Q' (quarters), got {freq!r}")
+
+
+def _residents(wh, min_age: int) -> pd.DataFrame:
+    if not 0 <= min_age <= 120:
+        raise ValueError(f"min_age must be between 0 and 120, got {min_age!r}")
+    ry = wh["resident_years"]
+    return ry.loc[ry.age >= min_age, ["resident_id", "year", "municipality_code", "days_resident"]]
+
+
+def _periods(years, freq: str) -> pd.DataFrame:
+    """Each period of the years with its share of the year (for person-years)."""
+    rows = []
+    for y in years:
+        for p in pd.period_range(f"{y}-01", f"{y}-12", freq=freq):
+            days_in_year = 366 if pd.Timestamp(year=y, month=12, day=31).day_of_year == 366 else 365
+            rows.append((y, p.start_time, (p.end_time - p.start_time).days + 1, days_in_year))
+    df = pd.DataFrame(rows, columns=["year", "period", "days", "days_in_year"])
+    df["share"] = df.days / df.days_in_year
+    return df
+
+
+def admission_counts(
+    wh,
+    min_age: int = 75,
+    freq: str = "M",
+    acute: bool = True,
+    level: str = "inpatient",
+    measure: str = "contacts",
+) -> pd.DataFrame:
+    """Admissions (or other contacts, or bed-days) per resident and period, with person-years.
+
+    Residents count by their age on 31 December and municipality in the year
+    (``resident_years``), so someone who moves is in each municipality for the right
+    year; person-years are spread evenly over the year's periods. One row per resident
+    and period lived in the region, users and non-users alike: the input for a
+    difference in differences with standard errors clustered by resident.
+
+    Parameters
+    ----------
+    wh : Warehouse or mapping of tables
+    min_age : int
+        Residents of this age or older (75 for the home-care team pilot).
+    freq : {'M', 'Q'}
+        Months or quarters.
+    acute : bool
+        Only acute (unplanned) contacts.
+    level : str
+        Level of care (``"inpatient"``: admissions; ``"emergency"``: ED visits).
+    measure : {'contacts', 'bed_days'}
+        Count contacts, or sum their length of stay.
+
+    Returns
+    -------
+    DataFrame
+        ``resident_id``, ``municipality_code``, ``period`` (first day), ``admissions``
+        (the count or bed-days), ``person_years``.
+
+    Examples
+    --------
+    >>> from pecdata.examples import example_warehouse
+    >>> c = admission_counts(example_warehouse())
+    >>> c.period.nunique(), bool((c.person_years > 0).all())
+    (36, True)
+    """
+    _check_freq(freq)
+    if measure not in ("contacts", "bed_days"):
+        raise ValueError(f"measure must be 'contacts' or 'bed_days', got {measure!r}")
+    old = _residents(wh, min_age)
+    enc = wh["encounters"]
+    e = enc[(enc.care_level == level) & (enc.acute if acute else True)]
+    e = e[["resident_id", "year", "start_time", "length_of_stay_days"]].merge(
+        old[["resident_id", "year"]]
+    )
+    e["period"] = e.start_time.dt.to_period(freq).dt.start_time
+    e["n"] = 1 if measure == "contacts" else e.length_of_stay_days
+    n = e.groupby(["resident_id", "period"]).n.sum().rename("admissions")
+    grid = old.merge(_periods(sorted(old.year.unique()), freq), on="year")
+    grid["person_years"] = grid.days_resident / 365.25 * grid.share
+    out = (
+        grid[["resident_id", "municipality_code", "period", "person_years"]]
+        .join(n, on=["resident_id", "period"])
+        .fillna({"admissions": 0})
+    )
+    return out[["resident_id", "municipality_code", "period", "admissions", "person_years"]]
+
+
+def admission_rates(
+    wh,
+    min_age: int = 75,
+    freq: str = "Q",
+    acute: bool = True,
+    level: str = "inpatient",
+    measure: str = "contacts",
+) -> pd.DataFrame:
+    """Admissions per 1,000 residents-years by municipality and period.
+
+    The sum of :func:`admission_counts` by municipality and period (same parameters).
+
+    Returns
+    -------
+    DataFrame
+        ``municipality_code``, ``period`` (first day), ``admissions``, ``person_years``,
+        ``rate_per_1000`` (per 1,000 residents-years, i.e. annualised).
+
+    Examples
+    --------
+    >>> from pecdata.examples import example_warehouse
+    >>> r = admission_rates(example_warehouse())
+    >>> r.period.nunique(), r.municipality_code.nunique()
+    (12, 6)
+    """
+    c = admission_counts(wh, min_age, freq, acute, level, measure)
+    out = (
+        c.groupby(["municipality_code", "period"], observed=True)[["admissions", "person_years"]]
+        .sum()
+        .reset_index()
+    )
+    out["rate_per_1000"] = 1000 * out.admissions / out.person_years
+    return out
+
+
+def readmission_shares(
+    wh, min_age: int = 75, freq: str = "M", municipality: str | None = None
+) -> pd.DataFrame:
+    """Discharges and the share followed by an acute readmission within 30 days, by period.
+
+    Parameters
+    ----------
+    wh : Warehouse or mapping of tables
+    min_age : int
+        Patients of this age or older (age on 31 December of the discharge year).
+    freq : {'M', 'Q'}
+        Months or quarters (of the discharge date).
+    municipality : str, optional
+        Only residents of this municipality.
+
+    Returns
+    -------
+    DataFrame
+        ``period``, ``discharges`` (alive, at least 30 days before the data ends),
+        ``readmitted`` and ``share``: the input of a :func:`p_chart`.
+
+    Examples
+    --------
+    >>> from pecdata.examples import example_warehouse
+    >>> r = readmission_shares(example_warehouse(), freq="Q")
+    >>> bool(((r.readmitted <= r.discharges) & (r.discharges > 0)).all())
+    True
+    """
+    _check_freq(freq)
+    old = _residents(wh, min_age)
+    if municipality is not None:
+        old = old[old.municipality_code == municipality]
+        if old.empty:
+            raise ValueError(f"no residents aged {min_age}+ in municipality {municipality!r}")
+    enc = wh["encounters"]
+    ip = enc[enc.care_level == "inpatient"]
+    flags = readmission_flags(wh).set_index("encounter_id").readmitted
+    flag = ip.encounter_id.map(flags).fillna(False)
+    d = ip.assign(readmitted=flag.to_numpy(bool)).merge(old[["resident_id", "year"]])
+    d = d[d.discharge_destination != "deceased"]
+    end = pd.Timestamp(year=int(enc.year.max()) + 1, month=1, day=1) - pd.Timedelta(days=30)
+    d = d[d.end_time < end]
+    d["period"] = d.end_time.dt.to_period(freq).dt.start_time
+    out = (
+        d.groupby("period")
+        .agg(discharges=("readmitted", "size"), readmitted=("readmitted", "sum"))
+        .reset_index()
+    )
+    out["share"] = out.readmitted / out.discharges
+    return out
+
+
+def _series(rates: pd.DataFrame, units) -> pd.Series:
+    sub = (
+        rates[rates.municipality_code.isin(units)]
+        .groupby("period")[["admissions", "person_years"]]
+        .sum()
+    )
+    return 1000 * sub.admissions / sub.person_years
+
+
+def difference_in_differences(
+    data: pd.DataFrame,
+    treated: str,
+    start,
+    comparison=None,
+    se: str | None = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """The pilot's effect: the change in the treated municipality minus the change in the others.
+
+    With rates per 1,000 residents-years pooled over the periods before and after the
+    start, the estimate is ``(treated after - treated before) - (comparison after -
+    comparison before)``. It assumes both would have moved in parallel without the
+    pilot: check the periods before the start in :func:`plot_difference_in_differences`.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Resident-level counts from :func:`admission_counts` (for clustered standard
+        errors), or municipality rates from :func:`admission_rates`.
+    treated : str
+        Municipality code of the pilot.
+    start : date-like
+        First day of the pilot; periods starting on or after it count as "after".
+    comparison : list of str, optional
+        Comparison municipalities (default: all others).
+    se : {'cluster', 'poisson'}, optional
+        ``'cluster'`` (default with resident-level data): robust standard error
+        clustered by resident (the linearised variance of the four rates), which allows
+        for residents admitted again and again; ``'poisson'`` (default with rates):
+        admissions as independent Poisson counts, too narrow when admissions cluster in
+        the same patients.
+    level : float
+        Confidence level of the interval (normal approximation).
+
+    Returns
+    -------
+    DataFrame
+        One row: ``treated``, ``comparison``, ``start``, ``periods_before``,
+        ``periods_after``, ``treated_before``, ``treated_after``, ``comparison_before``,
+        ``comparison_after``, ``estimate`` (per 1,000 residents-years), ``se``,
+        ``ci_low``, ``ci_high``, ``level``, ``relative_effect``, ``se_method``.
+
+    Examples
+    --------
+    >>> from pecdata.examples import example_warehouse
+    >>> c = admission_counts(example_warehouse())
+    >>> did = difference_in_differences(c, "FAL", "2023-07-01")
+    >>> bool(did.ci_low.iloc[0] < did.estimate.iloc[0] < did.ci_high.iloc[0])
+    True
+    """
+    need = {"municipality_code", "period", "admissions", "person_years"}
+    if not need <= set(data.columns):
+        raise ValueError(
+            f"data needs columns {sorted(need)} (from admission_counts or "
+            f"admission_rates); got {list(data.columns)}"
+        )
+    resident_level = "resident_id" in data.columns
+    se = ("cluster" if resident_level else "poisson") if se is None else se
+    if se not in ("cluster", "poisson"):
+        raise ValueError(f"se must be 'cluster' or 'poisson', got {se!r}")
+    if se == "cluster" and not resident_level:
+        raise ValueError("se='cluster' needs resident-level data from admission_counts")
+    units = sorted(data.municipality_code.astype(str).unique())
+    if treated not in units:
+        raise ValueError(f"treated municipality {treated!r} is not in the data (it has {units})")
+    comparison = [u for u in units if u != treated] if comparison is None else list(comparison)
+    bad = [u for u in comparison if u not in units or u == treated]
+    if bad or not comparison:
+        raise ValueError(f"comparison must be other municipalities of {units}; got {comparison!r}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level!r}")
+    start = pd.Timestamp(start)
+    d = data[data.municipality_code.isin([treated] + comparison)]
+    after = (d.period >= start).to_numpy()
+    n_a, n_b = d.period[after].nunique(), d.period[~after].nunique()
+    if n_a < 2 or n_b < 2:
+        raise ValueError(
+            f"need at least 2 periods before and after {start.date()}; have "
+            f"{n_b} before and {n_a} after"
+        )
+    cell = 2 * (d.municipality_code == treated).to_numpy() + after  # C0 C1 T0 T1
+    N = np.bincount(cell, d.admissions, minlength=4)
+    P = np.bincount(cell, d.person_years, minlength=4)
+    R = 1000 * N / P
+    sign = np.array([1, -1, -1, 1])
+    est = float(sign @ R)
+    if se == "cluster":
+        resid = (
+            (d.admissions.to_numpy() - R[cell] / 1000 * d.person_years.to_numpy())
+            * 1000
+            / P[cell]
+            * sign[cell]
+        )
+        z = pd.Series(resid).groupby(d.resident_id.to_numpy()).sum().to_numpy()
+        s = float(np.sqrt((z**2).sum() * len(z) / (len(z) - 1)))
+        method = f"clustered by resident ({len(z):,} residents)"
+    else:
+        s, method = float(np.sqrt((1e6 * N / P**2).sum())), "Poisson counts"
+    q = stats.norm.ppf(0.5 + level / 2)
+    return pd.DataFrame(
+        [
+            dict(
+                treated=treated,
+                comparison=",".join(comparison),
+                start=start,
+                periods_before=n_b,
+                periods_after=n_a,
+                treated_before=R[2],
+                treated_after=R[3],
+                comparison_before=R[0],
+                comparison_after=R[1],
+                estimate=est,
+                se=s,
+                ci_low=est - q * s,
+                ci_high=est + q * s,
+                level=level,
+                relative_effect=est / (R[3] - est),
+                se_method=method,
+            )
+        ]
+    )
+
+
+def plot_difference_in_differences(data: pd.DataFrame, treated: str, start, comparison=None):
+    """The treated municipality's rate against the comparison group's, before and after.
+
+    ``data`` as in :func:`difference_in_differences`.
+
+    Examples
+    --------
+    >>> from pecdata.examples import example_warehouse
+    >>> fig = plot_difference_in_differences(admission_rates(example_warehouse()), "FAL",
+    ...                                      "2023-07-01")
+    >>> len(fig.axes[0].lines) >= 2
+    True
+    """
+    import matplotlib.pyplot as plt
+
+    from pecdata.plots.theme import PALETTE
+
+    units = sorted(data.municipality_code.astype(str).unique())
+    comparison = [u for u in units if u != treated] if comparison is None else list(comparison)
+    t, c = _series(data, [treated]), _series(data, comparison)
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.plot(t.index, t, marker="o", color=PALETTE[1], label=f"{treated} (pilot)")
+    ax.plot(c.index, c, marker="o", color=PALETTE[0], label="comparison municipalities")
+    ax.axvline(pd.Timestamp(start), color="black", ls="--", lw=1, label="pilot starts")
+    ax.set(
+        ylabel="Admissions per 1,000 residents-years",
+        title="Pilot against comparison group (difference in differences)",
+    )
+    ax.legend(fontsize="small")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
+def indicator_targets(
+    wh, municipality: str, start, min_age: int = 75, targets: dict | None = None
+) -> pd.DataFrame:
+    """A pilot's indicators before and after its start, against their targets.
+
+    Parameters
+    ----------
+    wh : Warehouse or mapping of tables
+    municipality : str
+        Where the pilot runs.
+    start : date-like
+        First day of the pilot.
+    min_age : int
+        The pilot's residents (age on 31 December).
+    targets : dict, optional
+        Indicator -> target as a relative change from before (e.g. ``-0.15``); default
+        :data:`DEFAULT_TARGETS`. Lower is better for every indicator here.
+
+    Returns
+    -------
+    DataFrame
+        ``indicator``, ``unit``, ``before``, ``after``, ``target``, ``change_pct`` and
+        ``met``.
+
+    Examples
+    --------
+    >>> from pecdata.examples import example_warehouse
+    >>> t = indicator_targets(example_warehouse(), "FAL", "2023-07-01")
+    >>> t.indicator.tolist()[0]
+    'acute_admissions_per_1000'
+    """
+    targets = dict(DEFAULT_TARGETS if targets is None else targets)
+    unknown = sorted(set(targets) - set(DEFAULT_TARGETS))
+    if unknown:
+        raise ValueError(f"unknown indicator(s) {unknown}; choose from {list(DEFAULT_TARGETS)}")
+    for k, v in targets.items():
+        if not np.isfinite(v) or v < -1:
+            raise ValueError(
+                f"target for {k} is a relative change and must be -1 or more, got {v!r}"
+            )
+    start = pd.Timestamp(start)
+    units = wh["resident_years"].municipality_code.astype(str).unique()
+    if municipality not in units:
+        raise ValueError(f"unknown municipality {municipality!r}; choose from {sorted(units)}")
+
+    def before_after(level, acute=True, measure="contacts"):
+        r = admission_rates(wh, min_age, "M", acute, level, measure)
+        r = r[r.municipality_code == municipality]
+        a = r.period >= start
+        return [1000 * r.admissions[m].sum() / r.person_years[m].sum() for m in (~a, a)]
+
+    rs = readmission_shares(wh, min_age, "M", municipality)
+    a = rs.period >= start
+    values = {
+        "acute_admissions_per_1000": before_after("inpatient"),
+        "ed_visits_per_1000": before_after("emergency"),
+        "bed_days_per_1000": before_after("inpatient", False, "bed_days"),
+        "readmission_30d_pct": [
+            100 * rs.readmitted[m].sum() / rs.discharges[m].sum() for m in (~a, a)
+        ],
+    }
+    rows = []
+    for k, rel in targets.items():
+        before, after = values[k]
+        target = before * (1 + rel)
+        unit = "% of discharges" if k.endswith("pct") else "per 1,000 residents-years"
+        rows.append(
+            (k, unit, before, after, target, 100 * (after / before - 1), bool(after <= target))
+        )
+    return pd.DataFrame(
+        rows, columns=["indicator", "unit", "before", "after", "target", "change_pct", "met"]
+    )
+
+
+def evaluated_intervention(intervention, did: pd.DataFrame):
+    """The intervention with its admissions effect and range taken from an evaluation.
+
+    The DiD's relative effect on the whole target population is divided by the
+    intervention's coverage (its effect is per reached patient); the confidence
+    interval becomes the range. This is how step 9 feeds the next planning cycle.
+
+    Examples
+    --------
+    >>> from pecdata.examples import example_warehouse
+    >>> from pecdata.planning.interventions import catalogue
+    >>> did = difference_in_differences(admission_counts(example_warehouse()), "FAL",
+    ...                                 "2023-07-01")
+    >>> iv = evaluated_intervention(catalogue()["mobile_home_team"], did)
+    >>> iv.ranges["admissions"][0] <= iv.admissions <= iv.ranges["admissions"][1]
+    True
+    """
+    row = did.iloc[0]
+    counterfactual = row.treated_after - row.estimate
+    if counterfactual <= 0:
+        raise ValueError(
+            "the evaluation's counterfactual rate is not positive; cannot turn "
+            "it into a relative effect"
+        )
+
+    def rel(x):
+        return float(np.clip(x / counterfactual / max(intervention.coverage, 1e-9), -1, 5))
+
+    lo, hi = sorted((rel(row.ci_low), rel(row.ci_high)))
+    ranges = dict(intervention.ranges, admissions=(lo, hi))
+    sources = dict(
+        intervention.sources,
+        admissions=(
+            f"V: difference in differences in {row.treated} from {row.start.date()}: "
+            f"{row.estimate:.1f} per 1,000 ({row.level:.0%} CI {row.ci_low:.1f} to "
+            f"{row.ci_high:.1f}), {row.se_method}"
+        ),
+    )
+    return dataclasses.replace(
+        intervention,
+        admissions=float(np.clip(rel(row.estimate), lo, hi)),
+        ranges=ranges,
+        sources=sources,
+    )

@@ -1,0 +1,28 @@
+"""Patient Encounter Cost (PEC): resource pools, the costing engine, reconciliation to
+the ledger, traditional average costing and the same allocation in SQL.
+
+Depends on :mod:`pecdata.warehouse` only. :mod:`pecdata.pec.engine` holds the
+method's description.
+"""
+
+from pecdata.pec.engine import (
+    BREAKDOWN,
+    PEC_TABLES,
+    PecResult,
+    add_cost_tables,
+    cost_encounters,
+    resident_costs,
+)
+from pecdata.pec.reconcile import TOLERANCE_SEK, format_reconciliation, reconcile
+
+__all__ = [
+    "PecResult",
+    "cost_encounters",
+    "resident_costs",
+    "add_cost_tables",
+    "PEC_TABLES",
+    "BREAKDOWN",
+    "TOLERANCE_SEK",
+    "reconcile",
+    "format_reconciliation",
+]
