@@ -15,6 +15,7 @@ from pecdata.warehouse.storage import (
     add_tables,
     check_target,
     is_synthetic,
+    read_metadata,
     save,
     write_duckdb,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "write_duckdb",
     "check_target",
     "is_synthetic",
+    "read_metadata",
     "DUCKDB_FILE",
     "METADATA_FILE",
     "FORMAT",

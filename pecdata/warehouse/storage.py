@@ -51,6 +51,7 @@ __all__ = [
     "check_target",
     "write_duckdb",
     "is_synthetic",
+    "read_metadata",
     "DUCKDB_FILE",
     "METADATA_FILE",
 ]
@@ -554,3 +555,16 @@ def add_tables(
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def read_metadata(path: str | os.PathLike) -> dict:
+    """A warehouse folder's ``metadata.json`` as a dict, with a clear error if it is damaged.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile
+    >>> folder = save({"units": pd.DataFrame({"unit_id": ["A"]})}, tempfile.mkdtemp() + "/r")
+    >>> read_metadata(folder)["synthetic"]
+    False
+    """
+    return _metadata(Path(path))
