@@ -55,6 +55,11 @@ class _Refused(Exception):
         self.mask, self.message = np.asarray(mask, dtype=bool), message
 
 
+def _that(bad: np.ndarray) -> str:
+    n = int(bad.sum())
+    return "1 row has a value that is" if n == 1 else f"{n:,} rows have values that are"
+
+
 def _missing(s: pd.Series) -> np.ndarray:
     text = s.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
     return (s.isna() | text.isin(_MISSING)).to_numpy(dtype=bool)
@@ -85,7 +90,7 @@ def _as_bool(s: pd.Series, true=(), false=()) -> pd.Series:
     if bad.any():
         raise _Refused(
             bad,
-            f"{_rows(int(bad.sum()), 'row has a value', 'rows have values')} that is not "
+            f"{_that(bad)} not "
             f"True/False ({', '.join(map(repr, pd.unique(s[bad].astype(object))[:3]))}); "
             f"allowed: True/False, 1/0, {'/'.join(sorted(yes))} or {'/'.join(sorted(no))}",
         )
@@ -122,7 +127,7 @@ def _as_number(s: pd.Series, decimal: str = ".") -> pd.Series:
         hint = ' (a decimal comma? set decimal = "," in the mapping)' if decimal == "." else ""
         raise _Refused(
             bad,
-            f"{_rows(int(bad.sum()), 'row has a value', 'rows have values')} that is not a "
+            f"{_that(bad)} not a "
             f"number ({', '.join(map(repr, pd.unique(s[bad].astype(object))[:3]))}){hint}",
         )
     return out.astype(float)
@@ -163,7 +168,7 @@ def _as_text(s: pd.Series) -> pd.Series:
     if bad.any():
         raise _Refused(
             bad,
-            f"{_rows(int(bad.sum()), 'row has a value', 'rows have values')} that is not a "
+            f"{_that(bad)} not a "
             f"text or code ({', '.join(map(repr, pd.unique(s[bad].astype(object))[:3]))})",
         )
     out[miss] = None
@@ -185,7 +190,7 @@ def _as_datetime(s: pd.Series) -> pd.Series:
     if bad.any():
         raise _Refused(
             bad,
-            f"{_rows(int(bad.sum()), 'row has a value', 'rows have values')} that is not a date "
+            f"{_that(bad)} not a date "
             f"in ISO 8601 ({', '.join(map(repr, pd.unique(s[bad].astype(object))[:3]))}); "
             "write dates as YYYY-MM-DD",
         )

@@ -238,17 +238,7 @@ def build(
     tables = {}
     for name, spec in mapping["tables"].items():
         df = _shape(name, frames[name], spec, mapping)
-        for column in [c for t, c in private if t == name and c in df.columns]:
-            df[column] = pseudonymise(df[column], key, f"{name}.{column}")
-        codes = {**(mapping.get("codes") or {}), **(spec.get("codes") or {})}
-        options = {c: {"decimal": mapping.get("decimal", ".")} for c in df.columns}
-        for c, extra in (spec.get("options") or {}).items():
-            options[c] = {**options.get(c, {}), **extra}
-        codes = {c: {str(k): v for k, v in m.items()} for c, m in codes.items() if c in df.columns}
-        df = coerce_table(name, df, codes, options)
-        if spec.get("units"):
-            df = convert_units(name, df, spec["units"])
-        for c in df.columns:
+        for c in df.columns:  # before any conversion: never store them
             if (name, c) not in private and looks_like_personnummer(df[c]):
                 raise ValidationError(
                     [
@@ -260,6 +250,16 @@ def build(
                         )
                     ]
                 )
+        for column in [c for t, c in private if t == name and c in df.columns]:
+            df[column] = pseudonymise(df[column], key, f"{name}.{column}")
+        codes = {**(mapping.get("codes") or {}), **(spec.get("codes") or {})}
+        options = {c: {"decimal": mapping.get("decimal", ".")} for c in df.columns}
+        for c, extra in (spec.get("options") or {}).items():
+            options[c] = {**options.get(c, {}), **extra}
+        codes = {c: {str(k): v for k, v in m.items()} for c, m in codes.items() if c in df.columns}
+        df = coerce_table(name, df, codes, options)
+        if spec.get("units"):
+            df = convert_units(name, df, spec["units"])
         tables[name] = df
     for name in ("staffing", "capacity"):
         if name not in tables:
