@@ -247,7 +247,7 @@ def test_missing_table_is_one_sentence():
     assert str(info.value).startswith("the warehouse has no table 'resident_years'")
 
 
-# --- any warehouse validate accepts costs and reconciles -------------------------------------------
+# --- any warehouse validate accepts costs and reconciles ----------------------------------------
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     scale=st.lists(st.floats(0.0, 5.0), min_size=4, max_size=4),
