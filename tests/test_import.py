@@ -4,6 +4,7 @@ PostgreSQL, comes back as the warehouse it was made from, validates and costs to
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -148,3 +149,77 @@ def test_yaml_mapping_is_the_same(tmp_path, key_file, capsys):
     ]
     assert cli.main(args) == 0, capsys.readouterr().err
     _check_round_trip(out)
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------------
+def _pg_bin():
+    import glob
+    import shutil
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throwaway PostgreSQL cluster on 127.0.0.1 at a free port, stopped at the end."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+
+    bindir = _pg_bin()
+    if bindir is None:
+        pytest.skip(
+            "PostgreSQL is not installed: `make system-packages` installs it from Debian's "
+            "packages (apt-get install postgresql)"
+        )
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="pecdata-pg-"))  # in /tmp: the postgres user reaches it
+    data = root / "data"
+    run_as = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: run it as the postgres user
+        if shutil.which("runuser") is None:
+            pytest.skip("running as root without runuser: cannot start PostgreSQL")
+        shutil.chown(root, "postgres")
+        run_as = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    def pg(*args):
+        return subprocess.run(
+            [*run_as, *map(str, args)], check=True, capture_output=True, text=True
+        )
+
+    try:
+        pg(bindir / "initdb", "-D", data, "-A", "trust", "-U", "pecdata", "--no-sync")
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        pytest.fail(f"initdb failed: {exc.stderr}")
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    pg(bindir / "pg_ctl", "-D", data, "-o", options, "-l", root / "log", "-w", "start")
+    try:
+        yield f"postgresql+psycopg://pecdata@127.0.0.1:{port}/postgres"
+    finally:
+        pg(bindir / "pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_import_from_postgresql(tmp_path, key_file, capsys, postgres_url, monkeypatch):
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(postgres_url)
+    with engine.begin() as con:
+        for local, df in region_export().items():
+            df.to_sql(local, con, index=False, if_exists="replace")
+    engine.dispose()
+    monkeypatch.setenv("REGION_DB_URL", postgres_url)
+    out, _ = _import(tmp_path, "sql", 'url_env = "REGION_DB_URL"', key_file, capsys)
+    _check_round_trip(out)
+    assert cli.main(["cost", str(out)]) == 0
+    capsys.readouterr()

@@ -164,3 +164,45 @@ def renew(path: str | os.PathLike) -> Path:
     from pecdata.warehouse.storage import write_duckdb
 
     return write_duckdb(path)
+
+
+def publishable(path: str | os.PathLike) -> str | None:
+    """Why the warehouse in ``path`` must not be published (None if it may: synthetic).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile
+    >>> from pecdata.warehouse import save
+    >>> folder = save({"units": pd.DataFrame({"unit_id": ["A"]})}, tempfile.mkdtemp() + "/r")
+    >>> "a region's own data" in publishable(folder)
+    True
+    """
+    from pecdata.warehouse.storage import is_synthetic
+
+    meta = _metadata(Path(path))
+    if is_synthetic(meta):
+        return None
+    return (
+        f"{path} holds a region's own data ({METADATA_FILE}: synthetic false): the handbook "
+        "publishes its tables and figures, so it is built only from a synthetic region "
+        "(PECDATA_DIR or DATA=... pointing at `pecdata generate` output)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``main(["publishable", DIR])`` (``make publishable``): 1 for a region's own data."""
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 2 or argv[0] != "publishable":
+        print("usage: main(['publishable', DIR])", file=sys.stderr)
+        return 2
+    try:
+        reason = publishable(argv[1])
+    except (OSError, ValueError) as exc:
+        reason = str(exc)
+    if reason:
+        print(f"error: {reason}", file=sys.stderr)
+        return 1
+    return 0
+

@@ -160,7 +160,7 @@ def suppress_small_counts(
         added = False
         for axis in (1, 0):
             lone = hide.sum(axis=axis) == 1
-            if not lone.any() or values.shape[1 - axis] < 2:
+            if not lone.any() or values.shape[axis] < 2:
                 continue
             for i in np.flatnonzero(lone):
                 line = values[i] if axis == 1 else values[:, i]
