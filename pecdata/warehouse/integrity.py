@@ -205,4 +205,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {reason}", file=sys.stderr)
         return 1
     return 0
-
