@@ -32,6 +32,8 @@ NAMES = {
     "accounts": ("konton", {"account": "konto", "patient_related": "patientrelaterad"}),
     "ledger": ("huvudbok", {"account": "konto", "amount_sek": "belopp"}),
 }
+#: Optional tables (steps 5-9; notebook 02 lists every table, so its test exports this too).
+OPTIONAL = {"pathway_events": ("vardforlopp", {"resident_id": "pnr"})}
 CARE_LEVEL = {
     "primary_care": "PV",
     "digital": "DIG",
@@ -48,14 +50,23 @@ PROFESSION = {
     "allied_health": "PARA",
     "medical_secretary": "SEKR",
 }
-UNIT_TYPE = {"primary_care_centre": "VC", "emergency_department": "AKM", "ward": "AVD"}
-UNIT_TYPE.update(imaging="RTG")
+UNIT_TYPE = {
+    "primary_care_centre": "VC",
+    "digital_care": "DIGI",
+    "outpatient_clinic": "MOTT",
+    "emergency_department": "AKM",
+    "ward": "AVD",
+    "surgical_centre": "OP",
+    "imaging": "RTG",
+    "laboratory": "LAB",
+    "home_health_care": "HSV",
+}
 
 
 def personnummer(residents: pd.DataFrame) -> dict[int, str]:
     """A made-up personnummer per resident (birth date and a serial number)."""
     return {
-        int(r.resident_id): f"{r.birth_date:%Y%m%d}-{1000 + int(r.resident_id):04d}"
+        int(r.resident_id): f"{r.birth_date:%Y%m%d}-{int(r.resident_id) % 10_000:04d}"
         for r in residents.itertuples()
     }
 
@@ -65,7 +76,9 @@ def region_export(tables: dict | None = None) -> dict[str, pd.DataFrame]:
     t = tiny_tables() if tables is None else tables
     pnr = personnummer(t["residents"])
     out = {}
-    for name, (local, columns) in NAMES.items():
+    for name, (local, columns) in {**NAMES, **OPTIONAL}.items():
+        if name not in t or (name in OPTIONAL and tables is None):
+            continue
         df = t[name].copy()
         for c in df.columns:
             if isinstance(df[c].dtype, pd.CategoricalDtype):
@@ -117,19 +130,20 @@ personnummer = [{private}]
 """
 
 
-def mapping_text(kind: str, where: str) -> str:
+def mapping_text(kind: str, where: str, optional: bool = False) -> str:
     """The mapping file (TOML) for :func:`region_export` read from ``kind`` at ``where``."""
+    names = {**NAMES, **(OPTIONAL if optional else {})}
     text = MAPPING.format(
         kind=kind,
         where=where,
         private=", ".join(
-            f'"{n}.resident_id"' for n in NAMES if "resident_id" in S.TABLES[n].column_names
+            f'"{n}.resident_id"' for n in names if "resident_id" in S.TABLES[n].column_names
         ),
         care_level="\n".join(f'{v} = "{k}"' for k, v in CARE_LEVEL.items()),
         profession="\n".join(f'{v} = "{k}"' for k, v in PROFESSION.items()),
         unit_type="\n".join(f'{v} = "{k}"' for k, v in UNIT_TYPE.items()),
     )
-    for name, (local, columns) in NAMES.items():
+    for name, (local, columns) in names.items():
         text += f'\n[tables.{name}]\nsource = "{local}"\n'
         if columns:
             pairs = ", ".join(f'{k} = "{v}"' for k, v in columns.items())

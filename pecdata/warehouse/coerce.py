@@ -60,7 +60,14 @@ def _that(bad: np.ndarray) -> str:
     return "1 row has a value that is" if n == 1 else f"{n:,} rows have values that are"
 
 
+def _strings(s: pd.Series) -> bool:
+    """A column of text dtype (not object, not category): handled vectorised."""
+    return pd.api.types.is_string_dtype(s.dtype) and not pd.api.types.is_object_dtype(s.dtype)
+
+
 def _missing(s: pd.Series) -> np.ndarray:
+    if _strings(s):
+        return (s.isna() | s.str.strip().str.lower().isin(_MISSING)).to_numpy(dtype=bool)
     text = s.map(lambda v: v.strip().lower() if isinstance(v, str) else v)
     return (s.isna() | text.isin(_MISSING)).to_numpy(dtype=bool)
 
@@ -85,7 +92,11 @@ def _as_bool(s: pd.Series, true=(), false=()) -> pd.Series:
                 return False
         return None
 
-    out = s.map(read)
+    if _strings(s):
+        words = {**{w: True for w in yes}, **{w: False for w in no}}
+        out = s.str.strip().str.lower().map(words).astype(object)
+    else:
+        out = s.map(read)
     bad = ~miss & out.isna().to_numpy()
     if bad.any():
         raise _Refused(
@@ -121,7 +132,16 @@ def _as_number(s: pd.Series, decimal: str = ".") -> pd.Series:
                 return None
         return None
 
-    out = s.map(read)
+    if _strings(s):
+        w = s.str.strip().str.replace("\u00a0", "").str.replace(" ", "")
+        if decimal == ",":
+            wrong = w.str.contains(".", regex=False).fillna(False)
+            w = w.str.replace(",", ".", regex=False)
+        else:
+            wrong = w.str.contains(",", regex=False).fillna(False)
+        out = pd.to_numeric(w.where(~wrong, None).astype(object), errors="coerce")
+    else:
+        out = s.map(read)
     bad = ~miss & out.isna().to_numpy()
     if bad.any():
         hint = ' (a decimal comma? set decimal = "," in the mapping)' if decimal == "." else ""
@@ -163,7 +183,7 @@ def _as_text(s: pd.Series) -> pd.Series:
             return str(int(v))
         return None
 
-    out = s.map(read).astype(object)
+    out = s.str.strip().astype(object) if _strings(s) else s.map(read).astype(object)
     bad = ~miss & out.isna().to_numpy()
     if bad.any():
         raise _Refused(
@@ -213,8 +233,11 @@ def coerce_column(
         return _as_datetime(s)
     text = _as_text(s)
     if codes:
-        mapped = text.map(lambda v: codes.get(v, v) if isinstance(v, str) else v)
-        text = mapped.astype("str") if mapped.notna().all() else mapped
+        known = text.isin(list(codes)).to_numpy()
+        if known.any():
+            text = text.astype(object).copy()
+            text[known] = text[known].map(codes).to_numpy()
+            text = text.astype("str") if text.notna().all() else text
     if col.allowed is not None:
         bad = text.notna().to_numpy() & ~text.isin(col.allowed).to_numpy()
         if bad.any():
