@@ -120,6 +120,24 @@ def _reference_problems(table: S.Table, df: pd.DataFrame, tables: Mapping) -> li
     return problems
 
 
+def _measure_mismatch(resource: pd.Series, measure: pd.Series) -> np.ndarray:
+    """Rows whose measure is not the one of their resource (unknown resources pass)."""
+    if isinstance(resource.dtype, pd.CategoricalDtype) and isinstance(
+        measure.dtype, pd.CategoricalDtype
+    ):  # fast path: compare codes, via one lookup per category
+        wanted = [S.RESOURCE_MEASURE.get(str(c)) for c in resource.dtype.categories]
+        lookup = pd.Index(measure.dtype.categories.astype(str)).get_indexer(
+            [w if w is not None else "\0" for w in wanted]
+        )
+        known = np.array([w is not None for w in wanted] + [False])
+        rc = resource.cat.codes.to_numpy().astype(np.intp)
+        mc = measure.cat.codes.to_numpy()
+        expected = np.append(lookup, -2)[rc]  # code -1 (missing) picks the last slot
+        return known[rc] & (mc >= 0) & (expected != mc)
+    want = resource.astype(object).map(S.RESOURCE_MEASURE)
+    return want.notna().to_numpy() & (measure.astype(object).to_numpy() != want.to_numpy())
+
+
 def _typed(table: S.Table, df: pd.DataFrame, *names: str) -> bool:
     return all(n in df.columns and _type_ok(table.column(n), df[n]) for n in names)
 
@@ -172,13 +190,7 @@ def _rule_problems(table: S.Table, df: pd.DataFrame) -> list[Problem]:
             "{rows} a measure that does not fit the resource (minutes for staff and "
             "theatre, bed_days for bed_day, exams for imaging, tests for laboratory, sek for "
             "drugs and supplies)",
-            lambda: (
-                (
-                    df["measure"].astype(object).to_numpy()
-                    != df[resource].astype(object).map(S.RESOURCE_MEASURE).to_numpy()
-                )
-                & df[resource].astype(object).isin(list(S.RESOURCE_MEASURE)).to_numpy()
-            ),
+            lambda: _measure_mismatch(df[resource], df["measure"]),
         )
     elif table.name == "staffing":
         rule(
