@@ -47,7 +47,10 @@ def _check_round_trip(out):
     meta = json.loads((out / "metadata.json").read_text())
     assert meta["synthetic"] is False and wh.synthetic is False
     pnr = personnummer(tiny["residents"])
-    pseudo = dict(zip(pnr, pseudonymise(list(pnr.values()), KEY)))
+    keyed = pseudonymise(list(pnr.values()), KEY)
+    rank = np.searchsorted(np.unique(keyed), keyed) + 1  # löpnummer in the pseudonyms' order
+    pseudo = dict(zip(pnr, rank))
+    assert dict(zip(wh.residents.resident_id, wh.residents.pseudonym)) == dict(zip(rank, keyed))
     # no personnummer anywhere on disk
     for p in out.iterdir():
         assert b"-0001" not in p.read_bytes(), p

@@ -235,7 +235,7 @@ def build(
         raise ValueError(
             "the mapping lists personnummer columns: give the pseudonym key (--key-file)"
         )
-    tables = {}
+    tables, keyed = {}, {}
     for name, spec in mapping["tables"].items():
         df = _shape(name, frames[name], spec, mapping)
         for c in df.columns:  # before any conversion: never store them
@@ -252,6 +252,7 @@ def build(
                 )
         for column in [c for t, c in private if t == name and c in df.columns]:
             df[column] = pseudonymise(df[column], key, f"{name}.{column}")
+            keyed[(name, column)] = df[column].to_numpy()
         codes = {**(mapping.get("codes") or {}), **(spec.get("codes") or {})}
         options = {c: {"decimal": mapping.get("decimal", ".")} for c in df.columns}
         for c, extra in (spec.get("options") or {}).items():
@@ -261,6 +262,8 @@ def build(
         if spec.get("units"):
             df = convert_units(name, df, spec["units"])
         tables[name] = df
+    if keyed:
+        _number(tables, keyed)
     for name in ("staffing", "capacity"):
         if name not in tables:
             empty = pd.DataFrame(
@@ -277,6 +280,19 @@ def build(
     wh.synthetic = meta["synthetic"]
     validate(wh)
     return wh
+
+
+def _number(tables: dict, keyed: dict) -> None:
+    """Keyed pseudonyms -> löpnummer 1..N in the order of the pseudonyms (which says nothing
+    about the people); ``residents.pseudonym`` keeps the keyed pseudonym for linking a later
+    import made with the same key."""
+    import numpy as np
+
+    order = np.unique(np.concatenate(list(keyed.values())))
+    for (name, column), values in keyed.items():
+        tables[name][column] = np.searchsorted(order, values).astype(np.int64) + 1
+        if (name, column) == ("residents", "resident_id"):
+            tables[name]["pseudonym"] = values
 
 
 def import_warehouse(

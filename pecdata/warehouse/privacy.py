@@ -5,7 +5,9 @@
   keeps *outside* the warehouse (``pecdata import --key-file``). The same number
   and key always give the same pseudonym, so a later export can be linked with
   the same key; without the key, the pseudonym cannot be traced back (unlike a
-  plain hash, which anyone can compute for every possible number).
+  plain hash, which anyone can compute for every possible number). The import
+  then numbers the residents 1..N (löpnummer) in the order of their pseudonyms,
+  which says nothing about them, and keeps the pseudonym in ``residents.pseudonym``.
 * **Counts under 5 are suppressed** (shown as ``..``) in what the notebooks and reports show for a
   non-synthetic warehouse (:func:`suppress_small_counts`). A suppressed cell
   can be recovered from what is shown beside it: a row or column total, or the
