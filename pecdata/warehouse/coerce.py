@@ -183,7 +183,10 @@ def _as_text(s: pd.Series) -> pd.Series:
             return str(int(v))
         return None
 
-    out = s.str.strip().astype(object) if _strings(s) else s.map(read).astype(object)
+    if _strings(s):
+        out = s.str.strip()
+        return out.where(~miss, None) if miss.any() else out
+    out = s.map(read).astype(object)
     bad = ~miss & out.isna().to_numpy()
     if bad.any():
         raise _Refused(
@@ -231,6 +234,8 @@ def coerce_column(
         return _as_number(s, decimal)
     if col.dtype == "datetime":
         return _as_datetime(s)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # by category: fast for millions of rows
+        return _by_category(col, s, codes)
     text = _as_text(s)
     if codes:
         known = text.isin(list(codes)).to_numpy()
@@ -251,6 +256,23 @@ def coerce_column(
         cats = list(col.allowed) if col.allowed else sorted(text.dropna().unique())
         return pd.Series(pd.Categorical(text, categories=cats), index=s.index)
     return text
+
+
+def _by_category(col: S.Column, s: pd.Series, codes: Mapping | None) -> pd.Series:
+    """A categorical column converted category by category (only the categories used)."""
+    c = s.cat.codes.to_numpy()
+    used = np.unique(c[c >= 0])
+    cats = pd.Series(np.asarray(s.dtype.categories, dtype=object)[used])
+    try:
+        values = coerce_column(col, cats.astype(object), codes)
+    except _Refused as r:  # report the first row with a refused category
+        bad_codes = used[r.mask]
+        raise _Refused(np.isin(c, bad_codes), r.message) from None
+    values = values.astype(object).to_numpy()
+    target = list(col.allowed) if col.allowed else sorted(set(values) - {None})
+    lookup = np.full(len(s.dtype.categories) + 1, -1, dtype=np.int64)
+    lookup[used] = pd.Index(target).get_indexer(values)
+    return pd.Series(pd.Categorical.from_codes(lookup[c], categories=target), index=s.index)
 
 
 def coerce_table(

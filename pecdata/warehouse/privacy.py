@@ -114,7 +114,15 @@ def _mask(value: str) -> str:
 
 def looks_like_personnummer(s: pd.Series) -> bool:
     """True if a column's values look like personnummer (to refuse storing them)."""
-    sample = s.dropna().astype(str).str.strip().head(1000)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        sample = pd.Series(s.dtype.categories[:2000])
+    elif pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_float_dtype(s.dtype):
+        return False
+    elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return False
+    else:
+        sample = s.iloc[:2000]
+    sample = sample.dropna().astype(str).str.strip()
     return bool(len(sample)) and bool(sample.str.match(PERSONNUMMER).mean() > 0.5)
 
 
