@@ -274,3 +274,20 @@ def test_any_valid_warehouse_costs_and_reconciles(scale, minutes, drop):
     total = rec[rec.unit_type == "total"]
     assert np.allclose(total.difference_a_sek, 0, atol=0.01)
     assert np.allclose(total.difference_b_sek, 0, atol=0.01)
+
+
+def test_a_failed_cost_leaves_the_warehouse_as_it_was(tmp_path, capsys, monkeypatch):
+    folder = save(tiny_warehouse(), tmp_path / "region")
+    assert cli.main(["cost", str(folder)]) == 0
+    before = _snapshot(folder)
+
+    def broken(path, files):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("pecdata.warehouse.storage._views", broken)
+    assert cli.main(["cost", str(folder), "--force"]) == 1
+    assert "disk full" in capsys.readouterr().err
+    monkeypatch.undo()
+    assert _snapshot(folder) == before
+    assert cli.main(["validate", str(folder)]) == 0
+    assert [p.name for p in folder.iterdir() if p.name.startswith(".")] == []
