@@ -11,7 +11,8 @@ STAMP     := $(VENV)/.installed
 DATASTAMP := $(DATA)/.complete
 PKG_SOURCES := $(shell find pecdata -name '*.py' 2>/dev/null)
 
-.PHONY: all venv data book test test-fast lint bench exercises notebooks browser assets clean
+.PHONY: all venv data book test test-fast lint bench exercises notebooks browser assets clean \
+        system-packages publishable
 
 all: book
 
@@ -47,18 +48,29 @@ notebooks: $(DATASTAMP)
 assets:
 	bash book/fetch_assets.sh
 
-# The handbook (Jupyter Book 1.x, HTML in _build/html).
-book: $(DATASTAMP) assets
+# The handbook (Jupyter Book 1.x, HTML in _build/html), only ever from a synthetic region:
+# a region's own (imported) warehouse is refused, so that its data are never published.
+publishable:
+	$(BIN)/python -c "import sys; from pecdata.warehouse.integrity import main; \
+	    sys.exit(main(['publishable', '$(DATA)']))"
+
+book: $(DATASTAMP) assets publishable
 	PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/jupyter-book build . -W --keep-going
 
 # Debian's chromium for the browser checks of the handbook (CI runs as root).
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
+# Debian's PostgreSQL, for the tests of `pecdata import` from a SQL database (they start a
+# throwaway cluster on 127.0.0.1 and stop it). CI runs as root.
+system-packages:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
+
 # Every check: unit, property, calibration, doctests, notebooks and solutions (strict nbval on
 # their stored outputs), exercises in sync, the book and the browser.
 NBVAL := --nbval
-test: lint book browser
+test: lint book browser system-packages
 	PECDATA_DIR=$(CURDIR)/$(DATA) PECDATA_REQUIRE_BOOK=1 $(BIN)/python -m pytest -q \
 	    tests pecdata notebooks solutions $(NBVAL)
 

@@ -517,7 +517,9 @@ def add_cost_tables(
 
     The tables (:data:`PEC_TABLES`) are written as Parquet, added to
     ``warehouse.duckdb`` and listed in ``metadata.json`` (what ``pecdata cost
-    DIR`` does).
+    DIR`` does). The warehouse is validated first (its files and the tables PEC
+    uses, :data:`pecdata.warehouse.schema.CORE_TABLES`), and the tables are added
+    only if both views reconcile to the ledger; otherwise the folder is left as it was.
 
     Parameters
     ----------
@@ -532,6 +534,13 @@ def add_cost_tables(
     -------
     PecResult
 
+    Raises
+    ------
+    pecdata.warehouse.validation.ValidationError
+        If the warehouse is not valid.
+    ValueError
+        If PEC does not reconcile to the ledger (nothing is written).
+
     Examples
     --------
     >>> import tempfile
@@ -543,9 +552,17 @@ def add_cost_tables(
     ...     example_warehouse()["encounters"])
     np.True_
     """
-    from pecdata.warehouse import add_tables, load
+    from pecdata.warehouse import add_tables, load, verify_files
+    from pecdata.warehouse.validation import Problem, ValidationError
 
-    wh = load(path, tables=[t for t in _NEEDS] + ["resident_years"], validate=False)
+    stale = verify_files(path, tables=list(_NEEDS))  # files first, then the tables PEC uses
+    if stale:
+        raise ValidationError(Problem(m.split(":")[0], None, m.split(": ", 1)[1]) for m in stale)
+    wh = load(path, tables=list(_NEEDS), validate=True)
     result = cost_encounters(wh, years)
-    add_tables(path, result.tables(), replace=replace)
+    if not result.balanced:
+        raise ValueError(
+            f"PEC does not reconcile to the ledger; nothing was added to {path}.\n{result}"
+        )
+    add_tables(path, result.tables(), replace=replace)  # all or nothing: a swap at the end
     return result

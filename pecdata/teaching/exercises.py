@@ -321,7 +321,11 @@ def open_region(data_dir, residents: int, years: int, seed: int):
 
     The saved warehouse is used when its ``metadata.json`` records the same
     residents, years and seed; otherwise (another size or seed, or no folder)
-    the region is generated in memory, which takes a few seconds.
+    the region is generated in memory, which takes a few seconds. A region's own
+    (imported, non-synthetic) warehouse is always used, whatever the arguments,
+    and DataFrames are then displayed with counts under 5 suppressed
+    (:func:`pecdata.suppress_small_counts`). Either way the saved warehouse is
+    validated first: invalid data raise the validation message.
 
     Parameters
     ----------
@@ -340,11 +344,16 @@ def open_region(data_dir, residents: int, years: int, seed: int):
     >>> wh.meta["residents"], wh.meta["seed"]
     (500, 1)
     """
-    from pecdata.warehouse import METADATA_FILE, load
+    from pecdata.warehouse import METADATA_FILE, is_synthetic, load, read_metadata
+    from pecdata.warehouse.privacy import install_display_hook
 
-    file = Path(data_dir) / METADATA_FILE
-    if file.is_file():
-        saved = json.loads(file.read_text(encoding="utf-8")).get("meta", {})
+    if (Path(data_dir) / METADATA_FILE).is_file():
+        saved = read_metadata(data_dir)  # a clear error if it is damaged
+        if not is_synthetic(saved):  # a region's own data: always it, counts suppressed
+            wh = load(data_dir)
+            install_display_hook()
+            return wh
+        saved = saved.get("meta", {})
         if (saved.get("residents"), saved.get("years"), saved.get("seed")) == (
             residents,
             years,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pecdata.warehouse.storage import (
@@ -24,10 +25,38 @@ from pecdata.warehouse.storage import (
     _q,
     _schema_tables,
     add_tables,
+    is_synthetic,
     save,
 )
 
-__all__ = ["Warehouse", "load"]
+__all__ = ["Warehouse", "MissingTableError", "load"]
+
+
+class MissingTableError(KeyError):
+    """A table the warehouse does not have; the message says what needs it and where to read.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> try:
+    ...     Warehouse({"units": pd.DataFrame({"unit_id": ["A"]})})["resident_years"]
+    ... except MissingTableError as e:
+    ...     print(e)  # doctest: +NORMALIZE_WHITESPACE
+    the warehouse has no table 'resident_years' (it has units), which this analysis needs;
+    see "Your own data" in the handbook for what each step needs
+    """
+
+    def __init__(self, name: str, have):
+        self.name = name
+        self.message = (
+            f"the warehouse has no table {name!r} (it has {', '.join(have) or 'no tables'}), "
+            'which this analysis needs; see "Your own data" in the handbook for what each '
+            "step needs"
+        )
+        super().__init__(name)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class Warehouse(Mapping):
@@ -71,10 +100,15 @@ class Warehouse(Mapping):
         self._tables = {n: tables[n] for n in order}
         self.meta = dict(meta or {})
         self.path = Path(path) if path is not None else None
+        #: Whether the data are synthetic (set by :func:`load` from ``metadata.json``).
+        self.synthetic = True
         self._con = None
 
     def __getitem__(self, name: str) -> pd.DataFrame:
-        return self._tables[name]
+        try:
+            return self._tables[name]
+        except KeyError:
+            raise MissingTableError(name, list(self._tables)) from None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._tables)
@@ -89,8 +123,7 @@ class Warehouse(Mapping):
             return self.__dict__["_tables"][name]
         except KeyError:
             raise AttributeError(
-                f"the warehouse has no table {name!r}; it has "
-                f"{', '.join(self.__dict__.get('_tables', {}))}"
+                str(MissingTableError(name, list(self.__dict__.get("_tables", {}))))
             ) from None
 
     def __dir__(self):
@@ -259,10 +292,30 @@ def load(
                 f"{path} has no table {', '.join(map(repr, unknown))} (no "
                 f"such Parquet file); it has {', '.join(sorted(present))}"
             )
-    frames = {n: pq.read_table(path / f"{n}.parquet").to_pandas() for n in names}
+    if validate:
+        from pecdata.warehouse.integrity import parquet_problems
+        from pecdata.warehouse.problems import Problem, ValidationError
+
+        changed = parquet_problems(path, meta, names)
+        if changed:
+            raise ValidationError(
+                Problem(m.split(":")[0], None, m.split(": ", 1)[1]) for m in changed
+            )
+    frames = {n: _read(path / f"{n}.parquet", n) for n in names}
     wh = Warehouse(frames, meta=meta.get("meta", {}), path=path)
+    wh.synthetic = is_synthetic(meta)
     if validate:
         from pecdata.warehouse.validation import validate as _validate
 
         _validate(wh, required=None if tables is None else names)
     return wh
+
+
+def _read(file: Path, name: str) -> pd.DataFrame:
+    try:
+        return pq.read_table(file).to_pandas()
+    except (OSError, pa.ArrowException) as exc:
+        raise ValueError(
+            f"{name}: {file} is damaged or not a Parquet file ({str(exc).splitlines()[0]}); "
+            "write the warehouse again"
+        ) from None

@@ -1,0 +1,155 @@
+"""How long does saving the warehouse take, and which way of writing DuckDB is fastest?
+
+Usage::
+
+    python bench/save.py            # the teaching size (50,000 residents, 3 years)
+    python bench/save.py --full     # the full region (345,000 residents, 3 years)
+
+Generates the region once in this process, then measures each choice for
+writing a warehouse folder, wall time and CPU time (all threads; on a shared
+machine the CPU time is the steadier figure), and the peak memory:
+
+* Parquet files one after another, or two at a time (pyarrow releases the GIL);
+* ``warehouse.duckdb`` as copies of the tables read by DuckDB's own Parquet
+  reader (what ``save`` did before issue 15), as copies scanned from the frames,
+  or as views over the Parquet files (what ``save`` does now);
+* ``validate`` (what ``pecdata generate`` runs before saving);
+* the whole ``pecdata generate`` command and ``pecdata import`` of the same
+  region from Parquet files, each in a fresh process.
+
+Target (issue 15, item 7): the whole ``generate`` command of the full region in
+at most 20 s on two cores. The script reports; it does not judge: it exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TEACHING, FULL, YEARS, SEED = 50_000, 345_000, 3, 2022
+TARGET_SECONDS = 20.0
+
+
+def _peak_gb(who=resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss * 1024 / 1e9
+
+
+class _Clock:
+    def __init__(self):
+        self.rows = []
+
+    def __call__(self, label, fn):
+        w, c = time.perf_counter(), time.process_time()
+        out = fn()
+        self.rows.append((label, time.perf_counter() - w, time.process_time() - c))
+        return out
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _command(args: list[str]) -> tuple[float, float, int]:
+    before = _children_cpu()
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pecdata.cli", *args], capture_output=True, text=True
+    )
+    return time.perf_counter() - t0, _children_cpu() - before, proc.returncode
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="the full region (345,000)")
+    args = parser.parse_args(argv)
+    residents = FULL if args.full else TEACHING
+
+    import duckdb
+
+    from pecdata.generation import generate
+    from pecdata.warehouse import save
+    from pecdata.warehouse import storage as st
+    from pecdata.warehouse.validation import validate
+
+    clock = _Clock()
+    wh = clock(
+        "generate (in memory)", lambda: generate(residents=residents, years=YEARS, seed=SEED)
+    )
+    rows = sum(len(df) for df in wh.values())
+    clock("validate", lambda: validate(wh))
+    with tempfile.TemporaryDirectory(prefix="pecdata-bench-") as tmp:
+        tmp = Path(tmp)
+        for writers in (1, 2):
+            st.WRITERS = writers
+            folder = tmp / f"p{writers}"
+            folder.mkdir()
+            clock(f"Parquet files, {writers} at a time", lambda f=folder: st._write_all(wh, f))
+        files = {n: tmp / "p2" / f"{n}.parquet" for n in wh}
+
+        def copies_from_parquet():
+            con = duckdb.connect(str(tmp / "copies.duckdb"))
+            for n, f in files.items():
+                con.execute(f"CREATE TABLE {n} AS SELECT * FROM read_parquet('{f}')")
+            con.close()
+
+        def copies_from_frames():
+            con = duckdb.connect(str(tmp / "frames.duckdb"))
+            for n, df in wh.items():
+                con.register("_f", df)
+                con.execute(f"CREATE TABLE {n} AS SELECT * FROM _f")
+                con.unregister("_f")
+            con.close()
+
+        clock("DuckDB: copies via its Parquet reader (before)", copies_from_parquet)
+        clock("DuckDB: copies scanned from the frames", copies_from_frames)
+        clock("DuckDB: views over the Parquet files (now)", lambda: st._views(tmp / "p2", files))
+        clock("save() as a whole (now)", lambda: save(wh, tmp / "saved"))
+        wh = None  # free the frames before the commands run
+        t_gen = _command(
+            [
+                "generate",
+                "--residents",
+                str(residents),
+                "--years",
+                str(YEARS),
+                "--seed",
+                str(SEED),
+                "--out",
+                str(tmp / "cmd"),
+            ]
+        )
+        mapping = tmp / "mapping.toml"
+        lines = ['synthetic = true\n[source]\nkind = "parquet"\npath = "saved"\n']
+        from pecdata.warehouse import schema as S
+
+        lines += [f"[tables.{n}]\n" for n in S.TABLES]
+        mapping.write_text("".join(lines))
+        t_imp = _command(["import", str(mapping), "--out", str(tmp / "imported")])
+    print(f"\n{residents:,} residents, {YEARS} years, {rows:,} rows; {os.cpu_count()} cores")
+    print(f"{'step':<50} {'wall s':>8} {'CPU s':>8}")
+    for label, wall, cpu in clock.rows:
+        print(f"{label:<50} {wall:>8.1f} {cpu:>8.1f}")
+    for label, (wall, cpu, rc) in (
+        ("pecdata generate (whole command)", t_gen),
+        ("pecdata import from Parquet (whole command)", t_imp),
+    ):
+        status = "" if rc == 0 else f"  (exit {rc})"
+        print(f"{label:<50} {wall:>8.1f} {cpu:>8.1f}{status}")
+        ratio = f"  ratio to the target {TARGET_SECONDS:.0f} s"
+        print(f"{ratio:<50} {wall / TARGET_SECONDS:>8.2f} {cpu / TARGET_SECONDS:>8.2f}")
+    print(
+        f"peak memory: this process {_peak_gb():.1f} GB, "
+        f"commands {_peak_gb(resource.RUSAGE_CHILDREN):.1f} GB"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
