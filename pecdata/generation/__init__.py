@@ -269,6 +269,7 @@ def _inpatient(rng, py, ed, direct, lam_planned, cx, plan, people, exit_day, fra
     """All inpatient episodes, from admission to discharge, with the planted effects."""
     ip = inpatient
     p_adm = ip.admission_probability(py, ed.row, A.ED_ADMISSION_SHARE)
+    p_adm = p_adm * (1 + A.DEFAULT_ADMISSION_TREND) ** py.t[ed.row]
     p_adm = np.where(ed_members[ed.row], 0.08, p_adm)
     adm = np.flatnonzero(rng.random(len(ed)) < p_adm)
     site = C.SITE_OF_UNIT[ed.unit[adm]]

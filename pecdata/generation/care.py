@@ -91,7 +91,7 @@ class PersonYears:
     last: np.ndarray
     age: np.ndarray  # whole years at the start of exposure
     cond: np.ndarray  # (rows, conditions) bool, at the middle of the exposure
-    g: np.ndarray  # latent need, N(0, 1), persistent across years
+    g: np.ndarray  # latent need, N(0, 1), persistent across years (see person_years)
     dies: np.ndarray  # dies during this exposure
     muni: np.ndarray
     pcc: np.ndarray  # index into the list of primary care centres
@@ -127,12 +127,17 @@ def person_years(
     pcc_by_year: np.ndarray,
 ) -> PersonYears:
     n = len(people)
-    g = 0.5 * people.z + np.sqrt(0.75) * rng.standard_normal(n)
-    rho = A.FRAILTY_PERSISTENCE
+    # need = lifelong frailty (which also drives the conditions) + a yearly AR(1) part, so its
+    # link with the conditions is the same every year and its year-to-year correlation is
+    # FRAILTY_PERSISTENCE (an AR(1) on the whole need would let that link fade year by year)
+    w = A.NEED_FRAILTY_WEIGHT
+    rho = (A.FRAILTY_PERSISTENCE - w**2) / (1 - w**2)
+    h = rng.standard_normal(n)
     parts = []
     for t in range(years):
         if t:
-            g = rho * g + np.sqrt(1 - rho**2) * rng.standard_normal(n)
+            h = rho * h + np.sqrt(1 - rho**2) * rng.standard_normal(n)
+        g = w * people.z + np.sqrt(1 - w**2) * h
         first, last = exposure(people, start_year + t)
         idx = np.flatnonzero(last > first)
         mid = (first[idx] + last[idx]) // 2
