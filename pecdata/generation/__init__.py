@@ -185,7 +185,7 @@ def generate(
         ceiling=A.RATE_CEILINGS["inpatient"],
     )
     frail = np.isin(py.pid, plan.frail_members)
-    lam_direct = lam_direct * np.where(frail, 2.5, 1.0)
+    lam_direct = lam_direct * np.where(frail, inpatient.FRAIL_ADMISSIONS, 1.0)
     lam_planned = care.expected_rates(
         py, "inpatient", 3, "inpatient", planned_target, trend_ip, age_profile="inpatient_planned"
     )
@@ -214,7 +214,7 @@ def generate(
     tick("pathways")
     to_home_care = ep.dest == C.DEST["home_with_home_care"]
     hhc = care.home_health_care(
-        rng["home_care"], py, lam_hhc, cx, ep.c.row[to_home_care], ep.c.end[to_home_care]
+        rng["home_care"], py, lam_hhc, cx, ep.c.row[to_home_care], ep.c.end[to_home_care], frail
     )
     tick("home_care")
     resident_id = resident_ids(rng["plan"], len(people))

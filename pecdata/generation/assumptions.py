@@ -262,10 +262,22 @@ ABSENCE_SHARE, TRAINING_SHARE, BREAK_SHARE = 0.14, 0.02, 0.04
 #: Share of practical capacity that units use for recorded patient work (E; a unit is staffed for
 #: its peaks, so 10-20 % of practical capacity is usually unused).
 STAFF_UTILISATION_RANGE = (0.80, 0.92)
-#: In primary care much patient work is not recorded against a visit: telephone advice, prescription
-#: renewals, certificates, test results and team conferences (E: ~30 % of practical time in Swedish
-#: vårdcentraler). Recorded visit time is therefore a smaller share of practical capacity there.
-PRIMARY_CARE_UTILISATION_RANGE = (0.58, 0.68)
+#: Primary care staff do much patient work besides visits: telephone advice, prescription renewals,
+#: certificates, test results, referrals, dictation and reading records. In a Swedish time study
+#: GPs spent 35.9 % of their working time on direct and 34.1 % on indirect patient work, nurses
+#: 42.6 % and 27.6 %, and both ~30 % on other tasks (Anskär et al., BMC Health Serv Res 2018;18:166,
+#: calibration.md "Further sources" section 4). The centres document this indirect time on the
+#: encounters it belongs to (a time equation: each visit's minutes include its share of the
+#: indirect work): PRIMARY_CARE_INDIRECT_SHARE is that share of the visit's own staff minutes (E).
+PRIMARY_CARE_INDIRECT_SHARE = 0.20
+#: Share of practical capacity recorded on patients at centres (visits and their documented
+#: indirect time): patient work is ~70 % of working time [Anskär 2018], i.e. ~75 % of practical
+#: capacity, which leaves out training and breaks (~7 % of working time) (E). The rest, ~20-30 %,
+#: is other work not recorded on patients (meetings, administration, development: Anskär's
+#: "other tasks") and idle time: PEC counts both as unused capacity.
+PRIMARY_CARE_UTILISATION_RANGE = (0.70, 0.82)
+#: Range of primary care centres' unused staff capacity the region should show (E, from the above).
+PRIMARY_CARE_UNUSED_RANGE = (0.18, 0.30)
 #: Ward staff time is recorded as time per patient-day, allocated from whole shifts, so nearly all
 #: of a ward's practical staff time is recorded; its slack shows as empty beds instead (E).
 WARD_UTILISATION_RANGE = (0.94, 0.99)

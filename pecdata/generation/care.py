@@ -22,6 +22,9 @@ from pecdata.generation import diagnoses as dx
 from pecdata.generation.population import People, exposure
 
 SECONDS_PER_DAY = 86_400
+#: The planted frail cohort (see planted.py) has municipal home health care about twice as often
+#: as other patients: frail elderly with extensive care needs (E).
+FRAIL_HOME_CARE_VISITS = 2.0
 #: kind of contact -> (level of care, main profession, column of condition effects)
 KINDS = {
     "pc_physician": ("primary_care", "physician", 0),
@@ -404,9 +407,14 @@ def home_health_care(
     ctx: dict,
     extra_rows: np.ndarray,
     extra_start: np.ndarray,
+    frail: np.ndarray | None = None,
 ) -> Contacts:
     """Municipal home health care: patients in the year (two-part model) and visits after
-    hospital discharges to home with home care (``extra_rows``/``extra_start``)."""
+    hospital discharges to home with home care (``extra_rows``/``extra_start``).
+
+    ``frail`` (bool per person-year) marks the planted frail cohort: all of them have
+    home health care, :data:`FRAIL_HOME_CARE_VISITS` times as often as other patients.
+    """
     # solve a factor so the expected number of patients (1 - exp(-rate)) meets the target
     # discharges to home care add patients of their own (~15 % of the target, E)
     target = 0.85 * lam_patients[py.t == 0].sum()
@@ -418,9 +426,13 @@ def home_health_care(
         else:
             hi = k
     p = 1 - np.exp(-lo * lam_patients)
+    if frail is not None:
+        p = np.where(frail, 1.0, p)
     patient = rng.random(len(py)) < p
     rows_p = np.flatnonzero(patient)
     share = py.years[rows_p]
+    if frail is not None:
+        share = share * np.where(frail[rows_p], FRAIL_HOME_CARE_VISITS, 1.0)
     n_vis = rng.poisson(
         A.HOME_CARE_VISITS_PER_PATIENT * share * rng.gamma(1.5, 1 / 1.5, len(rows_p))
     )

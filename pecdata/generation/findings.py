@@ -121,7 +121,9 @@ def findings_tables(t, plan, start_year, years, resident_id) -> dict[str, pd.Dat
             "%",
             "Frail elderly residents with three or more chronic conditions are admitted often "
             f"and readmitted within 30 days after about {pl.FRAIL_READMISSION:.0%} of their "
-            "discharges. They appear among the costliest residents year after year (steps 5, 6).",
+            "discharges, and all have municipal home health care. They appear among the "
+            "costliest residents and in the complex-needs segment year after year (steps 5, 6). "
+            "Being a fixed group of very old people, fewer of them are alive each year.",
         )
     if plan.on("home_team_pilot"):
         muni = t["municipalities"].municipality_code.tolist()[plan.pilot_muni]

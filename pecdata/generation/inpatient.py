@@ -50,6 +50,9 @@ DESTINATION_SHARES = {
 _LOS_FACTOR = np.array([LOS_FACTOR.get(s, np.nan) for s in SPECIALTIES])
 READMISSION_MEAN_GAP_DAYS = 16.0
 FRAIL_P = 0.45  # readmission probability of the planted frail cohort (see planted.py)
+#: Direct acute admissions of the planted frail cohort relative to others of their age and health
+#: (E): admitted often, most of them twice a year or more (the complex-needs segment's rule).
+FRAIL_ADMISSIONS = 4.0
 
 
 @dataclass
