@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pecdata.analyses.calibration import TARGETS, TOLERANCE, calibration_table, fidelity_table
+from pecdata.analyses.calibration import TARGETS, TOLERANCE, calibration_table
+from pecdata.analyses.fidelity import fidelity_table
 from pecdata.generation import generate
 
 #: Large enough that sampling noise is small beside the 15 % tolerance even for the rarest

@@ -240,7 +240,7 @@ def _multimorbidity(wh):
 
 @pytest.mark.slow
 def test_admissions_by_age_move_only_by_the_sourced_trend(unplanted):
-    from pecdata.analyses.calibration import acute_admission_rates
+    from pecdata.analyses.fidelity import acute_admission_rates
     from pecdata.generation import assumptions as A
 
     ratios = []
@@ -257,7 +257,7 @@ def test_admissions_by_age_move_only_by_the_sourced_trend(unplanted):
 
 @pytest.mark.slow
 def test_unplanted_wards_stay_near_their_target_occupancy_every_year(unplanted):
-    from pecdata.analyses.calibration import _unplanted_ward_occupancy
+    from pecdata.analyses.fidelity import _unplanted_ward_occupancy
 
     for seed, wh in unplanted.items():
         occ = _unplanted_ward_occupancy(wh)
