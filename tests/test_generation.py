@@ -214,3 +214,113 @@ def test_cli_writes_the_trainers_answer_key(tmp_path, capsys):
     for finding_id, (step, title) in FINDINGS.items():
         assert title in key and f"Step {step}" in key
     assert "answer_key.md" in capsys.readouterr().out
+
+
+# --- a region believable over time (issue 11), on several seeds and in every year -------------
+#: Unplanted regions: what they show is the region's own behaviour, not a planted finding.
+STABILITY_SEEDS = (3, 11, 2024)
+STABILITY_RESIDENTS = 40_000
+
+
+@pytest.fixture(scope="module")
+def unplanted():
+    return {
+        s: generate(residents=STABILITY_RESIDENTS, years=3, seed=s, planted=False)
+        for s in STABILITY_SEEDS
+    }
+
+
+def _multimorbidity(wh):
+    from pecdata.analyses.segments import assign_segments
+
+    seg = assign_segments(wh)
+    bands = pd.cut(seg.age, [64, 74, 84, 200], labels=["65-74", "75-84", "85+"])
+    return 100 * (seg.conditions >= 2).groupby([seg.year, bands], observed=True).mean().unstack()
+
+
+@pytest.mark.slow
+def test_admissions_by_age_move_only_by_the_sourced_trend(unplanted):
+    from pecdata.analyses.fidelity import acute_admission_rates
+    from pecdata.generation import assumptions as A
+
+    ratios = []
+    for seed, wh in unplanted.items():
+        r = acute_admission_rates(wh)
+        r = r / r.iloc[0]
+        expect = (1 + A.DEFAULT_ADMISSION_TREND) ** np.arange(len(r))
+        off = r["65+ standardised"].to_numpy() - expect
+        assert np.abs(off).max() < 0.08, (seed, r.round(3).to_dict("list"))
+        ratios.append(r.drop(columns="65+ standardised").to_numpy() - expect[:, None])
+    mean_off = np.mean(ratios, axis=0)  # over seeds: each band, each year
+    assert np.abs(mean_off).max() < 0.10, mean_off.round(3)
+
+
+@pytest.mark.slow
+def test_unplanted_wards_stay_near_their_target_occupancy_every_year(unplanted):
+    from pecdata.analyses.fidelity import _unplanted_ward_occupancy
+
+    for seed, wh in unplanted.items():
+        occ = _unplanted_ward_occupancy(wh)
+        assert occ.between(0.84, 0.95).all(), (seed, occ.round(3).tolist())
+        # whole beds on small wards make a few points of noise; the old region lost 13 points
+        assert np.ptp(occ.to_numpy()) < 0.05, (seed, occ.round(3).tolist())
+
+
+@pytest.mark.slow
+def test_chronic_conditions_by_age_are_steady_from_year_to_year(unplanted):
+    for seed, wh in unplanted.items():
+        mm = _multimorbidity(wh)
+        assert (mm - mm.iloc[0]).abs().to_numpy().max() < 3, (seed, mm.round(1).to_string())
+        cond, ry = wh["conditions"], wh["resident_years"]
+        for year in ry.year.unique():
+            old = ry[(ry.year == year) & (ry.age >= 75)]
+            c = cond[cond.resident_id.isin(old.resident_id)]
+            c = c[c.onset_date.dt.year <= year]
+            prev = c.groupby("condition", observed=True).size() / len(old)
+            if year == ry.year.min():
+                first = prev
+            big = first[first > 0.05].index
+            assert (prev[big] / first[big]).between(0.85, 1.15).all(), (seed, year)
+
+
+@pytest.mark.slow
+def test_multimorbidity_rises_with_age_towards_the_sources(unplanted):
+    """calibration.md: about 45 / 60 / 70-75 % at 65-74 / 75-84 / 85+ (broad condition lists).
+
+    The warehouse records eleven conditions, so 65-84 stay below those figures (a known gap,
+    see book/calibration.md); 85+ is within 15 %, and the gap must not widen again (the region
+    had 22 / 35 / 46 % before issue 11).
+    """
+    for seed, wh in unplanted.items():
+        mm = _multimorbidity(wh)
+        assert (mm["65-74"] < mm["75-84"]).all() and (mm["75-84"] < mm["85+"]).all()
+        assert mm["85+"].between(72.5 * 0.85, 72.5 * 1.15).all(), (seed, mm.round(1).to_string())
+        assert (mm["75-84"] > 0.7 * 60).all() and (mm["65-74"] > 0.6 * 45).all(), seed
+
+
+@pytest.mark.slow
+def test_complex_care_needs_are_about_the_sources_share(unplanted):
+    from pecdata.analyses import segments as sg
+
+    for seed, wh in unplanted.items():
+        seg = sg.assign_segments(wh)
+        share = sg.complex_needs_share(seg)
+        # Socialstyrelsen: ~2 % of those 65+; the region has no social-care data (see segments)
+        assert share.share.between(0.01, 0.04).all(), (seed, share.share.round(4).tolist())
+        cx = seg[seg.segment == "complex_needs"]
+        assert (cx.acute_admissions >= 2).all() and (cx.home_care_visits >= 26).all()
+
+
+@pytest.mark.slow
+def test_primary_care_unused_staff_capacity_is_in_the_sourced_range(unplanted):
+    from pecdata.analyses.capacity import staff_utilisation
+    from pecdata.generation import assumptions as A
+
+    lo, hi = A.PRIMARY_CARE_UNUSED_RANGE
+    for seed, wh in unplanted.items():
+        su = staff_utilisation(wh)
+        g = su.groupby("year")[["recorded_minutes", "practical_minutes"]].sum()
+        unused = 1 - g.recorded_minutes / g.practical_minutes
+        assert unused.between(lo, hi).all(), (seed, unused.round(3).tolist())
+        # every centre keeps some time not recorded on patients (other tasks, idle)
+        assert (1 - su.utilisation).between(lo - 0.08, hi + 0.08).all(), seed

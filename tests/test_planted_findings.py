@@ -73,7 +73,7 @@ def test_underused_ward_is_the_top_unused_capacity_hot_spot(region, key):
         t["unused_capacity"], region["units"], t["pool_rates"], top=1
     )
     assert (hot.unit_id == key.loc["underused_ward", "location"]).all()  # every year
-    assert (hot.unused_share > 0.4).all()
+    assert (hot.unused_share > 0.35).all()  # sized for ~55 % occupancy every year
 
 
 # --- step 6: the centre with twice the avoidable admissions -----------------------------------
@@ -117,9 +117,12 @@ def test_frail_cohort_dominates_repeat_readmitters(region, members):
 def test_frail_cohort_is_complex_and_costly_in_segmentation(region, members):
     cohort = members["frail_readmissions"]
     start = int(region["resident_years"].year.min())
-    seg = sg.assign_segments(region, years=start)
-    theirs = seg[seg.resident_id.isin(cohort)].segment
-    assert theirs.isin(["complex_needs", "last_year_of_life"]).mean() > 0.6
+    seg = sg.assign_segments(region)  # every year: a fixed cohort, fewer alive each year
+    theirs = seg[seg.resident_id.isin(cohort)]
+    heavy = theirs.segment.isin(["complex_needs", "last_year_of_life"])
+    assert heavy.groupby(theirs.year).mean().gt(0.45).all()
+    others = seg[~seg.resident_id.isin(cohort) & (seg.age >= 80)]
+    assert heavy.mean() > 3 * others.segment.isin(["complex_needs", "last_year_of_life"]).mean()
     costs = sg.resident_year_costs(
         region, cost_encounters(region, years=start).tables()["encounter_costs"], years=start
     )

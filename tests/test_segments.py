@@ -112,13 +112,29 @@ def test_tiny_segments_follow_the_definitions():
     assert seg[3] == seg[4] == "healthy"
 
 
-def test_complex_needs_requires_age_conditions_and_heavy_use():
+def test_complex_needs_requires_extensive_health_care_and_care_services():
+    """Socialstyrelsen's core group: extensive health care *and* extensive care services."""
     t = tiny_tables()
     t["residents"] = t["residents"].assign(death_date=pd.NaT)  # resident 2 survives
-    seg = sg.assign_segments(Warehouse(t)).set_index("resident_id")
-    assert seg.loc[2, "acute_admissions"] == 2 and seg.loc[2, "segment"] == "complex_needs"
-    stricter = sg.assign_segments(Warehouse(t), complex_min_admissions=3)
+    wh = Warehouse(t)
+    seg = sg.assign_segments(wh).set_index("resident_id")
+    assert seg.loc[2, "acute_admissions"] == 2 and seg.loc[2, "home_care_visits"] == 0
+    assert seg.loc[2, "segment"] == "multimorbid"  # admissions alone are not enough
+    no_care_rule = sg.assign_segments(wh, complex_min_home_care_visits=0)
+    assert no_care_rule.set_index("resident_id").segment[2] == "complex_needs"
+    stricter = sg.assign_segments(wh, complex_min_home_care_visits=0, complex_min_admissions=3)
     assert stricter.set_index("resident_id").segment[2] == "multimorbid"
+    share = sg.complex_needs_share(no_care_rule)
+    assert share.complex_needs.item() == 1 and share.residents.item() == 2
+    assert share.source_share.item() == sg.COMPLEX_NEEDS_SOURCE_SHARE
+
+
+def test_home_care_alone_does_not_make_complex_needs(region):
+    seg = sg.assign_segments(region)
+    old = seg[seg.age >= 65]
+    heavy_care_only = (old.home_care_visits >= 26) & (old.acute_admissions < 2)
+    assert heavy_care_only.any()
+    assert not (old.segment[heavy_care_only] == "complex_needs").any()
 
 
 def test_region_segments_have_sensible_sizes_and_costs(region, segments, costs):

@@ -12,7 +12,20 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pecdata.analyses.fidelity import fidelity_table
 from pecdata.pec.average import simple_encounter_costs
+
+__all__ = [
+    "TARGETS",
+    "PEC_TARGETS",
+    "TOLERANCE",
+    "AGE_BANDS",
+    "person_years",
+    "readmission_rate_65",
+    "pec_measures",
+    "calibration_table",
+    "fidelity_table",
+]
 
 TOLERANCE = 0.15
 

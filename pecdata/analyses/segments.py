@@ -32,6 +32,7 @@ __all__ = [
     "cost_concentration",
     "lorenz_curve",
     "assign_segments",
+    "complex_needs_share",
     "segment_profiles",
     "persistence_matrix",
     "high_cost_persistence",
@@ -274,25 +275,38 @@ def lorenz_curve(costs: pd.DataFrame, year: int | None = None, points: int = 201
 
 
 # --- segments ----------------------------------------------------------------------------------
+#: Socialstyrelsen's core group of "de mest sjuka äldre": about 2 % of people 65+ (2008), with
+#: extensive health care *and* extensive care services (calibration.md, "Further sources" §5).
+COMPLEX_NEEDS_SOURCE_SHARE = 0.02
+COMPLEX_NEEDS_SOURCE = (
+    "Socialstyrelsen, De mest sjuka äldre - avgränsning av gruppen (2011): core group 2 % of 65+"
+)
+
+
 def assign_segments(
     wh: Mapping,
     years=None,
     complex_min_age: int = 65,
-    complex_min_conditions: int = 2,
+    complex_min_conditions: int = 0,
     complex_min_admissions: int = 2,
+    complex_min_home_care_visits: int = 26,
 ) -> pd.DataFrame:
     """Put every resident-year in one of five segments (:data:`SEGMENTS`).
 
     The segments, checked in this order (the first that fits wins):
 
     1. **last_year_of_life** (sista levnadsåret): died during the year.
-    2. **complex_needs** (patients with complex care needs; after Socialstyrelsen's
-       "mest sjuka äldre": people 65+ with extensive health care *and* municipal
-       care): aged ``complex_min_age`` or more, with ``complex_min_conditions`` or
-       more chronic conditions, and either ``complex_min_admissions`` or more acute
-       inpatient episodes in the year or municipal home health care (hemsjukvård) in
-       the year. The warehouse has no social-care (hemtjänst) data, so home health
-       care stands in for it.
+    2. **complex_needs** (patients with complex care needs), after Socialstyrelsen's
+       core group of "mest sjuka äldre": people 65+ with extensive health care *and*
+       extensive care services. Here: aged ``complex_min_age`` or more, with
+       ``complex_min_admissions`` or more acute inpatient episodes in the year
+       (extensive health care) **and** ``complex_min_home_care_visits`` or more
+       visits of municipal home health care (hemsjukvård) in the year, about fortnightly
+       (extensive care services: the warehouse has no hemtjänst or special housing,
+       so frequent municipal home health care stands in for them). Optionally
+       ``complex_min_conditions`` chronic conditions as well (default 0: the source
+       has no such rule). The source's group is about 2 % of people 65+
+       (:data:`COMPLEX_NEEDS_SOURCE_SHARE`).
     3. **multimorbid** (multisjuk): two or more chronic conditions.
     4. **one_chronic_condition**.
     5. **healthy**: no chronic condition (some still use care, e.g. for injuries).
@@ -306,13 +320,16 @@ def assign_segments(
     years : int or list of int, optional
     complex_min_age, complex_min_conditions, complex_min_admissions : int
         Thresholds of the complex-needs segment.
+    complex_min_home_care_visits : int
+        Home health care visits in the year that count as extensive care services.
 
     Returns
     -------
     DataFrame
         One row per resident-year: ``resident_id``, ``year``, ``age``, ``sex``,
-        ``conditions`` (number), ``acute_admissions``, ``home_health_care``
-        (bool), ``died`` (bool) and ``segment`` (ordered categorical).
+        ``conditions`` (number), ``acute_admissions``, ``home_health_care`` (bool:
+        any visit), ``home_care_visits``, ``died`` (bool) and ``segment`` (ordered
+        categorical).
 
     Examples
     --------
@@ -339,13 +356,16 @@ def assign_segments(
     out["acute_admissions"] = np.bincount(rows[rows >= 0], minlength=len(pop))
     hhc = sel[sel["care_level"] == "home_health_care"]
     rows = resident_year_rows(pop, hhc["resident_id"], hhc["year"])
-    out["home_health_care"] = np.bincount(rows[rows >= 0], minlength=len(pop)) > 0
+    visits = np.bincount(rows[rows >= 0], minlength=len(pop))
+    out["home_health_care"] = visits > 0
+    out["home_care_visits"] = visits
     death = res.set_index("resident_id")["death_date"].reindex(pop["resident_id"])
     out["died"] = death.dt.year.to_numpy() == pop["year"].to_numpy()
     complex_ = (
         (out["age"] >= complex_min_age)
         & (out["conditions"] >= complex_min_conditions)
-        & ((out["acute_admissions"] >= complex_min_admissions) | out["home_health_care"])
+        & (out["acute_admissions"] >= complex_min_admissions)
+        & (out["home_care_visits"] >= complex_min_home_care_visits)
     )
     seg = np.select(
         [out["died"], complex_, out["conditions"] >= 2, out["conditions"] == 1],
@@ -353,6 +373,36 @@ def assign_segments(
         "healthy",
     )
     out["segment"] = pd.Categorical(seg, categories=list(SEGMENTS), ordered=True)
+    return out
+
+
+def complex_needs_share(segments: pd.DataFrame, min_age: int = 65) -> pd.DataFrame:
+    """Share of residents aged ``min_age``+ in the complex-needs segment, beside the source's.
+
+    Parameters
+    ----------
+    segments : DataFrame
+        From :func:`assign_segments`.
+    min_age : int
+
+    Returns
+    -------
+    DataFrame
+        One row per year: ``year``, ``residents`` (aged ``min_age``+), ``complex_needs``,
+        ``share`` and ``source_share`` (:data:`COMPLEX_NEEDS_SOURCE_SHARE`).
+
+    Examples
+    --------
+    >>> from pecdata.examples import example_warehouse
+    >>> s = complex_needs_share(assign_segments(example_warehouse()))
+    >>> bool((s.share <= 1).all()), float(s.source_share.iloc[0])
+    (True, 0.02)
+    """
+    old = segments[segments["age"] >= min_age]
+    g = old.assign(c=(old["segment"] == "complex_needs").to_numpy()).groupby("year")
+    out = g.agg(residents=("c", "size"), complex_needs=("c", "sum")).reset_index()
+    out["share"] = out["complex_needs"] / out["residents"].where(out["residents"] > 0)
+    out["source_share"] = COMPLEX_NEEDS_SOURCE_SHARE
     return out
 
 

@@ -185,7 +185,7 @@ def generate(
         ceiling=A.RATE_CEILINGS["inpatient"],
     )
     frail = np.isin(py.pid, plan.frail_members)
-    lam_direct = lam_direct * np.where(frail, 2.5, 1.0)
+    lam_direct = lam_direct * np.where(frail, inpatient.FRAIL_ADMISSIONS, 1.0)
     lam_planned = care.expected_rates(
         py, "inpatient", 3, "inpatient", planned_target, trend_ip, age_profile="inpatient_planned"
     )
@@ -214,7 +214,7 @@ def generate(
     tick("pathways")
     to_home_care = ep.dest == C.DEST["home_with_home_care"]
     hhc = care.home_health_care(
-        rng["home_care"], py, lam_hhc, cx, ep.c.row[to_home_care], ep.c.end[to_home_care]
+        rng["home_care"], py, lam_hhc, cx, ep.c.row[to_home_care], ep.c.end[to_home_care], frail
     )
     tick("home_care")
     resident_id = resident_ids(rng["plan"], len(people))
@@ -269,6 +269,7 @@ def _inpatient(rng, py, ed, direct, lam_planned, cx, plan, people, exit_day, fra
     """All inpatient episodes, from admission to discharge, with the planted effects."""
     ip = inpatient
     p_adm = ip.admission_probability(py, ed.row, A.ED_ADMISSION_SHARE)
+    p_adm = p_adm * (1 + A.DEFAULT_ADMISSION_TREND) ** py.t[ed.row]
     p_adm = np.where(ed_members[ed.row], 0.08, p_adm)
     adm = np.flatnonzero(rng.random(len(ed)) < p_adm)
     site = C.SITE_OF_UNIT[ed.unit[adm]]

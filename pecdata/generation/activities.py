@@ -98,6 +98,8 @@ RECIPES = {
     ],
     "home_health_allied_health": [("allied_health", 1, 60, 0.3, "own")],
 }
+#: Recipes of visits at primary care centres, whose staff minutes include documented indirect time.
+PRIMARY_CARE_RECIPES = ("pc_physician", "pc_nurse", "pc_allied")
 #: Inpatient care per bed-day (ward staff time per patient-day, E: about 11 nursing hours per
 #: patient-day on Swedish somatic wards), and per episode.
 INPATIENT_PER_DAY = [
@@ -203,11 +205,13 @@ def build(
             n_conditions, A.COMPLEX_VISIT_MAX_CONDITIONS
         )
     for idx, (name, lines) in zip(_positions_by_recipe(kind, profession), RECIPES.items()):
+        # primary care documents its indirect patient work on the visits (assumptions.py)
+        indirect = 1 + A.PRIMARY_CARE_INDIRECT_SHARE if name in PRIMARY_CARE_RECIPES else 1.0
         for resource, p, mean, sd, where in lines:
             use = idx if p >= 1 else idx[rng.random(len(idx)) < p]
             q = _amount(rng, len(use), mean, sd, resource)
-            if extra is not None and resource in PROFESSIONS:
-                q = np.round(q * extra[use])
+            if resource in PROFESSIONS and (extra is not None or indirect != 1.0):
+                q = np.round(q * (extra[use] if extra is not None else 1.0) * indirect)
             emit(use, where, resource, q)
     ip = np.flatnonzero(kind == C.KIND["inpatient"])
     days = np.maximum(los[ip], 1).astype(float)

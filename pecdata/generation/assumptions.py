@@ -51,10 +51,15 @@ DEFAULT_AGE_BANDS = (
     (65, 79, 28_050, 26_950),
     (80, 104, 11_825, 9_675),
 )
-#: Within-band slope of the age distribution for 65-79 (fewer at 79 than 65) and the yearly
-#: survival factor shaping ages 80-104 (E, from the shape of SCB's age pyramid).
+#: Within-band slope of the age distribution for 65-79 (fewer at 79 than 65) (E, from the shape of
+#: SCB's age pyramid).
 AGE_65_79_SLOPE = 0.35
-AGE_80_PLUS_DECAY = 0.86
+#: Ages 80-104 follow a Gompertz survival shape, exp(-c (exp(GOMPERTZ_B (age - 80)) - 1)), with the
+#: generator's own mortality slope, so that the oldest are not thinned faster than they are
+#: replenished: c = 0.7 puts ~13 % of those 80+ at 90-94 and ~4 % at 95+ (E; SCB 2022, Sweden:
+#: ~85,000 aged 90-94 and ~27,000 aged 95+ of ~620,000 aged 80+, R). (A constant yearly factor of
+#: 0.86 put 8 % at 95+, whose deaths made the 85+ band younger and healthier every year.)
+AGE_80_PLUS_GOMPERTZ_C = 0.7
 
 #: Deaths: Gompertz hazard q(age) = exp(a + b*age) (E, fitted by eye to SCB life tables 2022:
 #: q(60) ~ 0.006, q(80) ~ 0.045, q(90) ~ 0.15), raised by chronic conditions (hazard ratio per
@@ -74,32 +79,37 @@ DEFAULT_INTERNAL_MOVES = 0.015
 
 # --- Chronic conditions ----------------------------------------------------------------------
 #: Population prevalence targets, logistic age curves (age at half of the curve's ceiling, width)
-#: and ICD-10 codes. Sources: heart failure 2.2 % [S35] (Halland 1.9 % [S24]); atrial
-#: fibrillation 2.89 % [S36]; COPD: 7-10 % of those 40+, a third diagnosed, i.e. ~1.5 % of all
-#: [S38] (E); type 2 diabetes ~5 % (R); dementia ~8 % of 65+ i.e. ~1.8 % (R); depression 5-8 % of
-#: adults treated per year, ~4.8 % of all (E); stroke survivors 1.94 % [S39]; rheumatoid arthritis
-#: 0.65 % of adults [S40]; hip osteoarthritis diagnosed in ~5.8 % of 45+ (Turkiewicz et al.,
-#: Osteoarthritis Cartilage 2014, R), ~2.7 % of all; (RA is set a little above 0.52 % of all
-#: because excess mortality in the old thins the prevalent cases); hypertension ~27 % of adults
-#: (Folkhälsomyndigheten, R) of which ~75 % diagnosed, ~16 % of all (E); ischaemic heart
-#: disease ~3.5 % (R).
+#: and ICD-10 codes. The prevalence is spread over the calibrated age distribution; the region's
+#: measured prevalence is a little higher because its municipalities are a little older. Sources:
+#: heart failure 2.2 % [S35], Halland 1.9 % [S24] (set at 1.85 %); atrial fibrillation 2.89 %
+#: [S36]; COPD: 7-10 % of those 40+, a third diagnosed, i.e. ~1.5 % of all [S38] (E); type 2
+#: diabetes ~5 % (R); dementia ~8 % of 65+ (R); depression 5-8 % of adults treated per year and
+#: more common in old age (antidepressants used by ~15-20 % of those 75+, Socialstyrelsen's drug
+#: register, R), ~6 % of all (E); stroke survivors 1.94 % [S39]; rheumatoid arthritis 0.65 % of
+#: adults [S40]; hip osteoarthritis diagnosed in ~5.8 % of 45+ (Turkiewicz et al.,
+#: Osteoarthritis Cartilage 2014, R), ~2.7 % of all; hypertension ~27 % of adults, ~22 % of all
+#: (Folkhälsomyndigheten, R), half or more of those 65+ (the commonest chronic condition in the
+#: multimorbidity studies of calibration.md, "Further sources" section 1); ischaemic heart
+#: disease ~3.5 % (R). Prevalence by age stays steady over the years: see population.py.
 DEFAULT_CONDITIONS = {
     # condition: (prevalence, age midpoint, age width, ICD-10 code)
-    "hypertension": (0.160, 68, 10, "I10"),
-    "heart_failure": (0.022, 86, 7, "I50.9"),
+    "hypertension": (0.220, 62, 9, "I10"),
+    "heart_failure": (0.0185, 86, 7, "I50.9"),
     "atrial_fibrillation": (0.0289, 82, 8, "I48.9"),
     "ischaemic_heart_disease": (0.035, 78, 9, "I25.1"),
     "diabetes_t2": (0.050, 66, 11, "E11.9"),
     "copd": (0.015, 74, 9, "J44.9"),
-    "dementia": (0.018, 88, 6, "F03.9"),
-    "depression": (0.048, 30, 9, "F32.9"),
+    "dementia": (0.0165, 88, 6, "F03.9"),
+    "depression": (0.060, 45, 20, "F32.9"),
     "stroke": (0.0194, 80, 9, "I69.3"),
-    "rheumatoid_arthritis": (0.0058, 55, 12, "M06.9"),
+    "rheumatoid_arthritis": (0.0047, 55, 12, "M06.9"),
     "hip_osteoarthritis": (0.027, 72, 9, "M16.9"),
 }
 #: Correlation of each condition's liability with a person's latent frailty, which makes
-#: conditions cluster (multimorbidity, 21.6 % of all with 2+ [S42]) (E).
-CONDITION_FRAILTY_LOADING = 0.75
+#: conditions cluster (E: set with the prevalences above so that multimorbidity, 2+ of these
+#: conditions, rises with age towards calibration.md's ~45 / 60 / 70-75 % at 65-74 / 75-84 / 85+;
+#: a stronger clustering, 0.75, left too many of the old with none or one).
+CONDITION_FRAILTY_LOADING = 0.65
 
 # --- Utilisation ------------------------------------------------------------------------------
 #: Contacts per 1,000 residents and year in the first year; the generator solves the level so the
@@ -176,6 +186,9 @@ DEFAULT_FRAILTY_SD = {
     "home_health_care": 0.9,
 }
 FRAILTY_PERSISTENCE = 0.65
+#: Weight of the lifelong frailty (the one behind the chronic conditions) in each year's need:
+#: need = w x frailty + sqrt(1 - w^2) x a yearly AR(1) part (E).
+NEED_FRAILTY_WEIGHT = 0.5
 #: Soft ceilings on a person's expected contacts per year (E): stays take time, and even the
 #: sickest residents are rarely admitted more than a few times a year [S17].
 RATE_CEILINGS = {
@@ -199,8 +212,20 @@ END_OF_LIFE_MULTIPLIER = {
 #: Share of deaths that happen during an inpatient episode (E, ~40 % of deaths in Sweden occur in
 #: hospital, Socialstyrelsen dödsorsaksregistret, R).
 IN_HOSPITAL_DEATH_SHARE = 0.40
-#: Trends per year after the first (E): fewer beds and admissions [S13], growing digital care [S19].
-DEFAULT_TRENDS = {"inpatient": -0.015, "digital": 0.15, "outpatient_physician": 0.01}
+#: Yearly change in acute and planned admissions per 1,000 residents of the same age and health:
+#: -2.5 % a year (E: Swedish inpatient episodes per 1,000 fell from ~157 in 2015 to ~131 in 2022,
+#: -2.5 % a year, and -3.4 % a year in 2015-18; Socialstyrelsen's patient register, calibration.md
+#: "Further sources" section 3). It applies to direct and planned admissions and to the share of ED
+#: visits admitted, so every age band's admission rate falls by it; beds follow (resources.py).
+#: This region-wide trend is written in the answer key: a naive before/after comparison reads it
+#: as the effect of whatever started in between.
+DEFAULT_ADMISSION_TREND = -0.025
+#: Trends per year after the first (E): fewer admissions (above), growing digital care [S19].
+DEFAULT_TRENDS = {
+    "inpatient": DEFAULT_ADMISSION_TREND,
+    "digital": 0.15,
+    "outpatient_physician": 0.01,
+}
 
 #: Mean somatic length of stay ~5.2 days (E from OECD 5.9 for all inpatient care [S14]); the
 #: log-normal spread gives the long right tail where the costliest 5 % of episodes carry ~20 % of
@@ -237,10 +262,22 @@ ABSENCE_SHARE, TRAINING_SHARE, BREAK_SHARE = 0.14, 0.02, 0.04
 #: Share of practical capacity that units use for recorded patient work (E; a unit is staffed for
 #: its peaks, so 10-20 % of practical capacity is usually unused).
 STAFF_UTILISATION_RANGE = (0.80, 0.92)
-#: In primary care much patient work is not recorded against a visit: telephone advice, prescription
-#: renewals, certificates, test results and team conferences (E: ~30 % of practical time in Swedish
-#: vårdcentraler). Recorded visit time is therefore a smaller share of practical capacity there.
-PRIMARY_CARE_UTILISATION_RANGE = (0.58, 0.68)
+#: Primary care staff do much patient work besides visits: telephone advice, prescription renewals,
+#: certificates, test results, referrals, dictation and reading records. In a Swedish time study
+#: GPs spent 35.9 % of their working time on direct and 34.1 % on indirect patient work, nurses
+#: 42.6 % and 27.6 %, and both ~30 % on other tasks (Anskär et al., BMC Health Serv Res 2018;18:166,
+#: calibration.md "Further sources" section 4). The centres document this indirect time on the
+#: encounters it belongs to (a time equation: each visit's minutes include its share of the
+#: indirect work): PRIMARY_CARE_INDIRECT_SHARE is that share of the visit's own staff minutes (E).
+PRIMARY_CARE_INDIRECT_SHARE = 0.20
+#: Share of practical capacity recorded on patients at centres (visits and their documented
+#: indirect time): patient work is ~70 % of working time [Anskär 2018], i.e. ~75 % of practical
+#: capacity, which leaves out training and breaks (~7 % of working time) (E). The rest, ~20-30 %,
+#: is other work not recorded on patients (meetings, administration, development: Anskär's
+#: "other tasks") and idle time: PEC counts both as unused capacity.
+PRIMARY_CARE_UTILISATION_RANGE = (0.70, 0.82)
+#: Range of primary care centres' unused staff capacity the region should show (E, from the above).
+PRIMARY_CARE_UNUSED_RANGE = (0.18, 0.30)
 #: Ward staff time is recorded as time per patient-day, allocated from whole shifts, so nearly all
 #: of a ward's practical staff time is recorded; its slack shows as empty beds instead (E).
 WARD_UTILISATION_RANGE = (0.94, 0.99)

@@ -22,6 +22,9 @@ from pecdata.generation import diagnoses as dx
 from pecdata.generation.population import People, exposure
 
 SECONDS_PER_DAY = 86_400
+#: The planted frail cohort (see planted.py) has municipal home health care about twice as often
+#: as other patients: frail elderly with extensive care needs (E).
+FRAIL_HOME_CARE_VISITS = 2.0
 #: kind of contact -> (level of care, main profession, column of condition effects)
 KINDS = {
     "pc_physician": ("primary_care", "physician", 0),
@@ -91,7 +94,7 @@ class PersonYears:
     last: np.ndarray
     age: np.ndarray  # whole years at the start of exposure
     cond: np.ndarray  # (rows, conditions) bool, at the middle of the exposure
-    g: np.ndarray  # latent need, N(0, 1), persistent across years
+    g: np.ndarray  # latent need, N(0, 1), persistent across years (see person_years)
     dies: np.ndarray  # dies during this exposure
     muni: np.ndarray
     pcc: np.ndarray  # index into the list of primary care centres
@@ -127,12 +130,17 @@ def person_years(
     pcc_by_year: np.ndarray,
 ) -> PersonYears:
     n = len(people)
-    g = 0.5 * people.z + np.sqrt(0.75) * rng.standard_normal(n)
-    rho = A.FRAILTY_PERSISTENCE
+    # need = lifelong frailty (which also drives the conditions) + a yearly AR(1) part, so its
+    # link with the conditions is the same every year and its year-to-year correlation is
+    # FRAILTY_PERSISTENCE (an AR(1) on the whole need would let that link fade year by year)
+    w = A.NEED_FRAILTY_WEIGHT
+    rho = (A.FRAILTY_PERSISTENCE - w**2) / (1 - w**2)
+    h = rng.standard_normal(n)
     parts = []
     for t in range(years):
         if t:
-            g = rho * g + np.sqrt(1 - rho**2) * rng.standard_normal(n)
+            h = rho * h + np.sqrt(1 - rho**2) * rng.standard_normal(n)
+        g = w * people.z + np.sqrt(1 - w**2) * h
         first, last = exposure(people, start_year + t)
         idx = np.flatnonzero(last > first)
         mid = (first[idx] + last[idx]) // 2
@@ -399,9 +407,14 @@ def home_health_care(
     ctx: dict,
     extra_rows: np.ndarray,
     extra_start: np.ndarray,
+    frail: np.ndarray | None = None,
 ) -> Contacts:
     """Municipal home health care: patients in the year (two-part model) and visits after
-    hospital discharges to home with home care (``extra_rows``/``extra_start``)."""
+    hospital discharges to home with home care (``extra_rows``/``extra_start``).
+
+    ``frail`` (bool per person-year) marks the planted frail cohort: all of them have
+    home health care, :data:`FRAIL_HOME_CARE_VISITS` times as often as other patients.
+    """
     # solve a factor so the expected number of patients (1 - exp(-rate)) meets the target
     # discharges to home care add patients of their own (~15 % of the target, E)
     target = 0.85 * lam_patients[py.t == 0].sum()
@@ -413,9 +426,13 @@ def home_health_care(
         else:
             hi = k
     p = 1 - np.exp(-lo * lam_patients)
+    if frail is not None:
+        p = np.where(frail, 1.0, p)
     patient = rng.random(len(py)) < p
     rows_p = np.flatnonzero(patient)
     share = py.years[rows_p]
+    if frail is not None:
+        share = share * np.where(frail[rows_p], FRAIL_HOME_CARE_VISITS, 1.0)
     n_vis = rng.poisson(
         A.HOME_CARE_VISITS_PER_PATIENT * share * rng.gamma(1.5, 1 / 1.5, len(rows_p))
     )

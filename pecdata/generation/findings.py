@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pecdata.generation import assumptions as A
 from pecdata.generation import planted as pl
 
 
@@ -120,7 +121,9 @@ def findings_tables(t, plan, start_year, years, resident_id) -> dict[str, pd.Dat
             "%",
             "Frail elderly residents with three or more chronic conditions are admitted often "
             f"and readmitted within 30 days after about {pl.FRAIL_READMISSION:.0%} of their "
-            "discharges. They appear among the costliest residents year after year (steps 5, 6).",
+            "discharges, and all have municipal home health care. They appear among the "
+            "costliest residents and in the complex-needs segment year after year (steps 5, 6). "
+            "Being a fixed group of very old people, fewer of them are alive each year.",
         )
     if plan.on("home_team_pilot"):
         muni = t["municipalities"].municipality_code.tolist()[plan.pilot_muni]
@@ -145,7 +148,9 @@ def findings_tables(t, plan, start_year, years, resident_id) -> dict[str, pd.Dat
             f"A mobile home-care team (mobilt närsjukvårdsteam) started on {start.date()} and "
             f"prevented {-pl.PILOT_EFFECT:.0%} of acute admissions among residents aged "
             f"{pl.PILOT_MIN_AGE}+ in {muni}. The true value is the admissions it removed per "
-            "1,000 residents-years; the comparison value is the rate without the pilot.",
+            "1,000 residents-years; the comparison value is the rate without the pilot. "
+            f"Admissions fall {-A.DEFAULT_ADMISSION_TREND:.1%} a year everywhere as well: a "
+            "before/after comparison in the pilot municipality alone overstates the effect.",
         )
     if plan.on("frequent_ed_attenders") and len(plan.ed_attenders):
         ids = resident_id[plan.ed_attenders]
@@ -237,8 +242,40 @@ def findings_tables(t, plan, start_year, years, resident_id) -> dict[str, pd.Dat
     }
 
 
+def region_trends_markdown() -> list[str]:
+    """The answer key's section on changes that are true of the whole region (not planted)."""
+    t = A.DEFAULT_TRENDS
+    return [
+        "## Region-wide trends (not planted: true of every municipality)",
+        "",
+        f"- **Admissions fall {-A.DEFAULT_ADMISSION_TREND:.1%} a year** per 1,000 residents "
+        "of the same age and health (acute and planned; the Swedish trend 2015-22, "
+        "`DEFAULT_ADMISSION_TREND`). Crude rates also move with the population's ageing. "
+        "A before/after comparison in one municipality, or a control chart started before a "
+        "pilot, shows this fall as an 'effect': compare with the other municipalities "
+        "(difference in differences) or with the region's own trend.",
+        "- **Beds follow demand**: each year every ward has beds for that year's bed-days at "
+        f"about {A.TARGET_OCCUPANCY:.0%} occupancy (the planted underused ward excepted), so "
+        "occupancy is steady while the number of beds falls with admissions; staff follow "
+        "the workload of each year.",
+        f"- **Digital contacts grow {t['digital']:.0%} a year** and specialist outpatient "
+        f"physician visits {t['outpatient_physician']:.0%} a year.",
+        "- **Health by age is steady**: chronic conditions arise with age (incidence) and "
+        "replace the chronically ill who die, so prevalence and multimorbidity by age band "
+        "stay the same from year to year.",
+        "",
+    ]
+
+
 def answer_key_markdown(findings: pd.DataFrame, meta: dict | None = None) -> str:
-    """The trainers' answer key as Markdown."""
+    """The trainers' answer key as Markdown: the planted findings, then the region-wide trends.
+
+    Examples
+    --------
+    >>> key = answer_key_markdown(pd.DataFrame())
+    >>> "Region-wide trends" in key and "No findings were planted" in key
+    True
+    """
     lines = ["# Answer key: planted findings", ""]
     if meta:
         lines += [
@@ -248,7 +285,8 @@ def answer_key_markdown(findings: pd.DataFrame, meta: dict | None = None) -> str
             "",
         ]
     if findings.empty:
-        return "\n".join(lines + ["No findings were planted in this region."]) + "\n"
+        lines += ["No findings were planted in this region.", ""]
+        return "\n".join(lines + region_trends_markdown())
     for r in findings.itertuples():
         comp = "" if pd.isna(r.comparison_value) else f" (peers: {r.comparison_value:g})"
         lines += [
@@ -261,7 +299,13 @@ def answer_key_markdown(findings: pd.DataFrame, meta: dict | None = None) -> str
             r.description,
             "",
         ]
-    return "\n".join(lines)
+    return "\n".join(lines + region_trends_markdown())
 
 
-__all__ = ["plant_data_quality", "findings_tables", "answer_key_markdown", "readmitted_30d"]
+__all__ = [
+    "plant_data_quality",
+    "findings_tables",
+    "answer_key_markdown",
+    "readmitted_30d",
+    "region_trends_markdown",
+]

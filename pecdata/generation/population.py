@@ -4,11 +4,26 @@ The population is simulated person by person but vectorised: every array has one
 entry per person ever resident in the period. Dates are whole days since
 1970-01-01 (``int64``) until they are written to tables.
 
-Chronic conditions use one fixed *liability* per person and condition. A person
-has the condition from the age at which the condition's prevalence curve first
-exceeds their liability, so prevalence by age matches the target curve, onset
-dates follow from ageing, and conditions cluster in people with high latent
-frailty (a Gaussian copula).
+Chronic conditions use one fixed *liability* per person and condition, correlated
+with a latent frailty (a Gaussian copula), so conditions cluster. A person has a
+condition from the age at which its **onset curve** first exceeds their
+liability: conditions arise year by year as people age (incidence), not only at
+entry.
+
+The onset curves come from a synthetic birth cohort (:func:`onset_cohort`) that
+ages under the generator's own mortality, in which people with chronic conditions
+die sooner: each curve rises just enough that the cohort's *survivors* have the
+condition as often as the published prevalence by age says (:func:`condition_curves`).
+Incidence among the disease-free is therefore higher than the slope of the
+prevalence curve alone suggests (the illness-death relation between prevalence,
+incidence and mortality; Brinks & Landwehr, Math Med Biol 2015, R), and it
+replaces the chronically ill who die.
+
+Everyone who enters the population (on 1 January of the first year, at birth or
+on moving in) takes the frailty and liabilities of a cohort member alive at their
+age, so the old are the less frail survivors they would be in a real population.
+Prevalence by age, and the need behind the rates of care, then stay steady year
+after year.
 """
 
 from __future__ import annotations
@@ -23,6 +38,9 @@ from pecdata.generation import assumptions as A
 from pecdata.warehouse.schema import CONDITIONS
 
 MAX_AGE = 104
+#: Size and seed of the synthetic birth cohort behind the onset curves (:func:`onset_curves`).
+ONSET_COHORT = 60_000
+ONSET_COHORT_SEED = 20_221
 NO_DATE = np.iinfo(np.int64).max // 2  # "never" for out/death days
 
 
@@ -45,7 +63,7 @@ def regional_age_distribution() -> tuple[np.ndarray, np.ndarray]:
         if lo == 65:
             shape = 1 + A.AGE_65_79_SLOPE * (1 - 2 * (ages - lo) / (hi - lo))
         elif lo == 80:
-            shape = A.AGE_80_PLUS_DECAY ** (ages - lo)
+            shape = np.exp(-A.AGE_80_PLUS_GOMPERTZ_C * (np.exp(A.GOMPERTZ_B * (ages - lo)) - 1))
         else:
             shape = np.ones(len(ages))
         shape = shape / shape.sum()
@@ -80,11 +98,78 @@ def condition_curves(women: np.ndarray, men: np.ndarray) -> dict[str, np.ndarray
     return curves
 
 
+def _liabilities(rng, z: np.ndarray) -> np.ndarray:
+    """Liability (0-1) per person and condition, correlated with frailty ``z``."""
+    load = A.CONDITION_FRAILTY_LOADING
+    e = rng.standard_normal((len(z), len(CONDITIONS)))
+    return ndtr(-(load * z[:, None] + np.sqrt(1 - load**2) * e))
+
+
+def _death_hazard(age: np.ndarray, ncond: np.ndarray) -> np.ndarray:
+    """Yearly death hazard before the region's rescaling (Gompertz x conditions)."""
+    return np.exp(A.GOMPERTZ_A + A.GOMPERTZ_B * age) * A.DEATH_HR_PER_CONDITION**ncond
+
+
+def onset_cohort(curves: dict[str, np.ndarray], death_scale: float) -> dict:
+    """A synthetic birth cohort aged 0 to 104: the onset curves and who survives to which age.
+
+    :data:`ONSET_COHORT` people (a fixed seed of their own: the curves are a
+    property of the model, the same in every region) age under the generator's
+    mortality (``death_scale`` x Gompertz x a hazard ratio per condition). At each
+    age the onset curve rises just enough that the cohort's survivors have each
+    condition as often as its prevalence curve says; the deaths then take the
+    sick (and frail) more often than the healthy.
+
+    Returns a dict with ``onsets`` (condition -> cumulative onset by single year of
+    age), ``z`` and ``u`` (each member's frailty and liabilities) and ``death_age``
+    (fractional; inf for those alive at 105).
+    """
+    rng = np.random.default_rng(ONSET_COHORT_SEED)
+    z = rng.standard_normal(ONSET_COHORT)
+    u = _liabilities(rng, z)
+    death_age = np.full(ONSET_COHORT, np.inf)
+    onset = {c: np.zeros(MAX_AGE + 1) for c in CONDITIONS}
+    level = np.zeros(len(CONDITIONS))
+    for a in range(MAX_AGE + 1):
+        idx = np.flatnonzero(np.isinf(death_age))
+        ua = u[idx]
+        n = len(idx)
+        for j, c in enumerate(CONDITIONS):
+            k = int(np.round(curves[c][a] * n))
+            if 0 < k < n:
+                level[j] = max(level[j], np.partition(ua[:, j], k - 1)[k - 1])
+            onset[c][a] = level[j]
+        ncond = (ua < level).sum(axis=1)
+        q = np.minimum(death_scale * _death_hazard(np.full(n, a + 0.5), ncond), 0.9)
+        dies = rng.random(n) < q
+        death_age[idx[dies]] = a + rng.random(int(dies.sum()))
+    order = np.argsort(death_age, kind="stable")
+    return {"onsets": onset, "z": z[order], "u": u[order], "death_age": death_age[order]}
+
+
+def _curve_at(curve: np.ndarray, age: np.ndarray) -> np.ndarray:
+    return np.interp(age, np.arange(MAX_AGE + 1), curve)
+
+
+def from_cohort(rng, cohort: dict, ages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Frailty and liabilities of people aged ``ages``: those of cohort members alive then.
+
+    Drawing the living from the cohort's survivors gives them the health of
+    survivors: at 90 less frail, and with each condition as often as its
+    prevalence curve says.
+    """
+    first_alive = np.searchsorted(cohort["death_age"], ages, side="right")
+    first_alive = np.minimum(first_alive, ONSET_COHORT - 1)
+    pick = first_alive + np.floor(rng.random(len(ages)) * (ONSET_COHORT - first_alive))
+    pick = pick.astype(np.int64)
+    return cohort["z"][pick], cohort["u"][pick]
+
+
 def onset_ages(liability_u: np.ndarray, curves: dict[str, np.ndarray]) -> np.ndarray:
     """Age (fractional years) at which each person gets each condition; inf if never.
 
     ``liability_u`` is (persons, conditions) with values in (0, 1): the person has
-    the condition at age ``a`` when ``u < prevalence(a)``.
+    the condition at age ``a`` when ``u < curve(a)``.
     """
     onset = np.full(liability_u.shape, np.inf, dtype=np.float64)
     for j, name in enumerate(CONDITIONS):
@@ -126,19 +211,17 @@ class People:
         )
 
 
-def _new_people(rng, n, ages, day0, munis, curves, in_day) -> People:
-    """Draw ``n`` people with the given ages (years) on ``day0``."""
+def _new_people(rng, n, ages, day0, munis, ctx, in_day) -> People:
+    """Draw ``n`` people aged ``ages`` (years) on ``day0``, with the health of survivors."""
     birth = day0 - np.round(ages * 365.25 + rng.uniform(0, 365, n)).astype(np.int64)
-    z = rng.standard_normal(n)
-    load = A.CONDITION_FRAILTY_LOADING
-    e = rng.standard_normal((n, len(CONDITIONS)))
-    liability = ndtr(-(load * z[:, None] + np.sqrt(1 - load**2) * e))  # in (0, 1)
+    z, u = from_cohort(rng, ctx["cohort"], np.asarray(ages, float))
+    onset = onset_ages(u, ctx["cohort"]["onsets"])
     return People(
         birth=birth,
         female=np.zeros(n, bool),
         muni=munis.astype(np.int8),
         z=z,
-        onset=onset_ages(liability, curves),
+        onset=onset,
         in_day=np.asarray(in_day, dtype=np.int64) * np.ones(n, np.int64),
         out_day=np.full(n, NO_DATE, np.int64),
         death_day=np.full(n, NO_DATE, np.int64),
@@ -164,9 +247,15 @@ def initial_population(rng, n: int, start_year: int) -> tuple[People, dict]:
         munis.append(np.full(cnt, m))
         female.append(rng.random(cnt) < (women / np.maximum(pop, 1))[a])
     ages = np.concatenate(ages).astype(float)
-    people = _new_people(rng, n, ages, day_of(start_year), np.concatenate(munis), curves, -1)
+    # the first year's death rescaling (see simulate_years), estimated with the prevalence
+    # curves alone, applies to the onset cohort too
+    u = _liabilities(rng, rng.standard_normal(n))
+    ncond = (u < np.stack([_curve_at(curves[c], ages) for c in CONDITIONS], axis=1)).sum(axis=1)
+    scale = A.DEFAULT_DEATH_RATE * n / _death_hazard(ages, ncond).sum()
+    ctx = {"curves": curves, "women": women, "men": men, "cohort": onset_cohort(curves, scale)}
+    people = _new_people(rng, n, ages, day_of(start_year), np.concatenate(munis), ctx, -1)
     people.female = np.concatenate(female)
-    return people, {"curves": curves, "women": women, "men": men}
+    return people, ctx
 
 
 def conditions_at(people: People, day: int | np.ndarray) -> np.ndarray:
@@ -190,7 +279,7 @@ def simulate_years(rng, people: People, start_year: int, years: int, ctx: dict) 
         idx = np.flatnonzero(alive)
         age = (d0 - people.birth[idx]) / 365.25
         ncond = conditions_at(people, d0)[idx].sum(axis=1)
-        hazard = np.exp(A.GOMPERTZ_A + A.GOMPERTZ_B * age) * A.DEATH_HR_PER_CONDITION**ncond
+        hazard = _death_hazard(age, ncond)
         hazard *= A.DEFAULT_DEATH_RATE * len(idx) / hazard.sum()
         dies = rng.random(len(idx)) < np.minimum(hazard, 0.9)
         when = d0 + rng.integers(0, d1 - d0, len(idx))
@@ -213,7 +302,7 @@ def simulate_years(rng, people: People, start_year: int, years: int, ctx: dict) 
             np.zeros(nb),
             0,
             rng.choice(len(muni_w), nb, p=muni_w / muni_w.sum()),
-            ctx["curves"],
+            ctx,
             bday,
         )
         babies.birth = bday
@@ -225,13 +314,7 @@ def simulate_years(rng, people: People, start_year: int, years: int, ctx: dict) 
         iday = d0 + rng.integers(0, d1 - d0, ni)
         a_in = rng.choice(MAX_AGE + 1, ni, p=mig_w / mig_w.sum()) + rng.random(ni)
         movers = _new_people(
-            rng,
-            ni,
-            a_in,
-            iday,
-            rng.choice(len(muni_w), ni, p=muni_w / muni_w.sum()),
-            ctx["curves"],
-            iday,
+            rng, ni, a_in, iday, rng.choice(len(muni_w), ni, p=muni_w / muni_w.sum()), ctx, iday
         )
         movers.birth = iday - np.round(a_in * 365.25).astype(np.int64)
         movers.female = rng.random(ni) < (women / np.maximum(pop_by_age, 1))[a_in.astype(int)]

@@ -48,55 +48,59 @@ def used_quantities(used: np.ndarray, unit_ids, years, resources=RESOURCES) -> p
     return pd.Series(used[u, y, r], index=index, name="quantity").sort_index()
 
 
+def _days(year: int) -> int:
+    return 366 if year % 4 == 0 else 365
+
+
 def size_units(rng, units, used, start_year, plan) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Beds and theatres from the first year's use, and the capacity table."""
+    """Beds, theatres and equipment for each year's use, and the capacity table.
+
+    The region plans each year's capacity for that year's demand: a ward has beds
+    for its bed-days at its target occupancy (the planted ward for less), so beds
+    follow the region's trend in admissions and unplanted wards stay near the
+    target every year. ``units.beds`` and ``units.theatres`` are the first year's.
+    """
     units = units.copy()
-    y0 = used.xs(start_year, level="year")
-    days0 = 366 if start_year % 4 == 0 else 365
-    beds, theatres = [], []
-    for uid, utype in zip(units.unit_id, units.unit_type):
-        b = t = 0
-        if utype == "ward":
-            occ = plan.ward_occupancy(uid)
-            b = max(2, int(np.round(y0.get((uid, "bed_day"), 0) / (days0 * occ))))
-        if utype == "surgical_centre":
-            t = max(
-                1,
-                int(
-                    np.ceil(
-                        y0.get((uid, "theatre"), 0)
-                        / (A.THEATRE_MINUTES_PER_YEAR * A.THEATRE_UTILISATION)
-                    )
-                ),
-            )
-        beds.append(b)
-        theatres.append(t)
-    units["beds"] = beds
-    units["theatres"] = theatres
     years = sorted(set(used.index.get_level_values("year")))
-    rows = []
-    for uid, utype, b, t in zip(units.unit_id, units.unit_type, beds, theatres):
+    use = by_unit_year(used)
+    rows, first = [], {}
+    for uid, utype in zip(units.unit_id, units.unit_type):
         for y in years:
-            days = 366 if y % 4 == 0 else 365
+            q = use.get((uid, y), {})
+            b = t = 0
             if utype == "ward":
-                rows.append((uid, y, "bed_day", float(b * days), "bed_days"))
+                occ = plan.ward_occupancy(uid)
+                b = max(2, int(np.round(q.get("bed_day", 0) / (_days(y) * occ))))
+                rows.append((uid, y, "bed_day", float(b * _days(y)), "bed_days"))
             elif utype == "surgical_centre":
+                need = q.get("theatre", 0) / (A.THEATRE_MINUTES_PER_YEAR * A.THEATRE_UTILISATION)
+                t = max(1, int(np.ceil(need)))
                 rows.append((uid, y, "theatre", float(t * A.THEATRE_MINUTES_PER_YEAR), "minutes"))
             elif utype in ("imaging", "laboratory"):
-                q = y0.get((uid, utype), 0) / A.EQUIPMENT_PRACTICAL_SHARE
-                rows.append(
-                    (
-                        uid,
-                        y,
-                        utype,
-                        float(np.ceil(q / 100) * 100),
-                        "exams" if utype == "imaging" else "tests",
-                    )
-                )
+                cap = np.ceil(q.get(utype, 0) / A.EQUIPMENT_PRACTICAL_SHARE / 100) * 100
+                rows.append((uid, y, utype, float(cap), "exams" if utype == "imaging" else "tests"))
+            first.setdefault(uid, (b, t))
+    units["beds"] = [first.get(u, (0, 0))[0] for u in units.unit_id]
+    units["theatres"] = [first.get(u, (0, 0))[1] for u in units.unit_id]
     cap = pd.DataFrame(
         rows, columns=["unit_id", "year", "resource", "practical_quantity", "measure"]
     )
     return units, cap
+
+
+def beds_by_year(cap: pd.DataFrame) -> dict[tuple, float]:
+    """``{(unit_id, year): beds}`` from the capacity table's bed-days."""
+    bd = cap[cap.resource == "bed_day"]
+    return {(u, y): q / _days(y) for u, y, q in zip(bd.unit_id, bd.year, bd.practical_quantity)}
+
+
+def theatres_by_year(cap: pd.DataFrame) -> dict[tuple, float]:
+    """``{(unit_id, year): theatres}`` from the capacity table's theatre minutes."""
+    th = cap[cap.resource == "theatre"]
+    return {
+        (u, y): q / A.THEATRE_MINUTES_PER_YEAR
+        for u, y, q in zip(th.unit_id, th.year, th.practical_quantity)
+    }
 
 
 def staffing(rng, units, used, cap, plan) -> pd.DataFrame:
@@ -110,10 +114,12 @@ def staffing(rng, units, used, cap, plan) -> pd.DataFrame:
     util.update(zip(units.unit_id[ward], rng.uniform(*A.WARD_UTILISATION_RANGE, int(ward.sum()))))
     years = sorted(set(used.index.get_level_values("year")))
     use = by_unit_year(used)
+    beds_y = beds_by_year(cap)
     rows = []
-    for uid, utype, beds in zip(units.unit_id, units.unit_type, units.beds):
+    for uid, utype in zip(units.unit_id, units.unit_type):
         for y in years:
             u = use.get((uid, y))
+            beds = beds_y.get((uid, y), 0)
             for prof in PROFESSIONS:
                 minutes = 0.0
                 if utype == "imaging" and u is not None:
@@ -123,9 +129,8 @@ def staffing(rng, units, used, cap, plan) -> pd.DataFrame:
                 elif u is not None:
                     minutes = u.get(prof, 0.0)
                     if utype == "ward" and u.get("bed_day", 0) > 0:
-                        days = 366 if y % 4 == 0 else 365
                         # staffed for the planned occupancy of all its beds
-                        minutes = minutes / u["bed_day"] * beds * days * A.TARGET_OCCUPANCY
+                        minutes = minutes / u["bed_day"] * beds * _days(y) * A.TARGET_OCCUPANCY
                 if minutes <= 0:
                     continue
                 noise = rng.normal(1, 0.02)
@@ -154,8 +159,7 @@ def by_unit_year(used: pd.Series) -> dict[tuple, dict]:
 def ledger(rng, units, used, cap, staff) -> pd.DataFrame:
     """The general ledger: one amount per unit, year and account."""
     utype = dict(zip(units.unit_id, units.unit_type))
-    beds = dict(zip(units.unit_id, units.beds))
-    theatres = dict(zip(units.unit_id, units.theatres))
+    beds, theatres = beds_by_year(cap), theatres_by_year(cap)
     capq = {(u, y): q for u, y, q in zip(cap.unit_id, cap.year, cap.practical_quantity)}
     fte_tot = staff.groupby(["unit_id", "year"])["fte"].sum()
     use = by_unit_year(used)
@@ -175,11 +179,11 @@ def ledger(rng, units, used, cap, staff) -> pd.DataFrame:
         supplies = u.get("supplies", 0.0) * (1 + A.UNTRACED_SUPPLY_SHARE)
         fte = fte_tot[(uid, y)]
         if t == "ward":
-            premises = beds[uid] * A.PREMISES_PER_BED
-            equipment = beds[uid] * A.EQUIPMENT_PER_BED
+            premises = beds.get((uid, y), 0) * A.PREMISES_PER_BED
+            equipment = beds.get((uid, y), 0) * A.EQUIPMENT_PER_BED
         elif t == "surgical_centre":
-            premises = theatres[uid] * A.THEATRE_PREMISES
-            equipment = theatres[uid] * A.THEATRE_EQUIPMENT
+            premises = theatres.get((uid, y), 0) * A.THEATRE_PREMISES
+            equipment = theatres.get((uid, y), 0) * A.THEATRE_EQUIPMENT
         elif t == "primary_care_centre":
             premises = fte * A.PRIMARY_CARE_PREMISES_PER_FTE
             equipment = 0.03 * salaries
