@@ -9,19 +9,23 @@
   rules (:func:`special_causes`) and :func:`plot_control_chart`; they live in
   :mod:`pecdata.followup.spc` and are re-exported here.
 * :func:`difference_in_differences` - the pilot's effect against comparison
-  municipalities, with a confidence interval; :func:`evaluated_intervention` feeds the
-  result back into the scenario model for the next planning cycle.
+  municipalities, with a confidence interval, a permutation (placebo) check over the
+  untreated municipalities and a pre-period trend check; :func:`evaluated_intervention`
+  feeds the result back into the scenario model for the next planning cycle. They live in
+  :mod:`pecdata.followup.did` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pecdata.analyses.indicators import readmission_flags
+from pecdata.followup.did import (
+    difference_in_differences,
+    evaluated_intervention,
+    plot_difference_in_differences,
+)
 from pecdata.followup.spc import p_chart, plot_control_chart, special_causes, xmr_chart
 
 __all__ = [
@@ -224,173 +228,6 @@ def readmission_shares(
     return out
 
 
-def _series(rates: pd.DataFrame, units) -> pd.Series:
-    sub = (
-        rates[rates.municipality_code.isin(units)]
-        .groupby("period")[["admissions", "person_years"]]
-        .sum()
-    )
-    return 1000 * sub.admissions / sub.person_years
-
-
-def difference_in_differences(
-    data: pd.DataFrame,
-    treated: str,
-    start,
-    comparison=None,
-    se: str | None = None,
-    level: float = 0.95,
-) -> pd.DataFrame:
-    """The pilot's effect: the change in the treated municipality minus the change in the others.
-
-    With rates per 1,000 residents-years pooled over the periods before and after the
-    start, the estimate is ``(treated after - treated before) - (comparison after -
-    comparison before)``. It assumes both would have moved in parallel without the
-    pilot: check the periods before the start in :func:`plot_difference_in_differences`.
-
-    Parameters
-    ----------
-    data : DataFrame
-        Resident-level counts from :func:`admission_counts` (for clustered standard
-        errors), or municipality rates from :func:`admission_rates`.
-    treated : str
-        Municipality code of the pilot.
-    start : date-like
-        First day of the pilot; periods starting on or after it count as "after".
-    comparison : list of str, optional
-        Comparison municipalities (default: all others).
-    se : {'cluster', 'poisson'}, optional
-        ``'cluster'`` (default with resident-level data): robust standard error
-        clustered by resident (the linearised variance of the four rates), which allows
-        for residents admitted again and again; ``'poisson'`` (default with rates):
-        admissions as independent Poisson counts, too narrow when admissions cluster in
-        the same patients.
-    level : float
-        Confidence level of the interval (normal approximation).
-
-    Returns
-    -------
-    DataFrame
-        One row: ``treated``, ``comparison``, ``start``, ``periods_before``,
-        ``periods_after``, ``treated_before``, ``treated_after``, ``comparison_before``,
-        ``comparison_after``, ``estimate`` (per 1,000 residents-years), ``se``,
-        ``ci_low``, ``ci_high``, ``level``, ``relative_effect``, ``se_method``.
-
-    Examples
-    --------
-    >>> from pecdata.examples import example_warehouse
-    >>> c = admission_counts(example_warehouse())
-    >>> did = difference_in_differences(c, "FAL", "2023-07-01")
-    >>> bool(did.ci_low.iloc[0] < did.estimate.iloc[0] < did.ci_high.iloc[0])
-    True
-    """
-    need = {"municipality_code", "period", "admissions", "person_years"}
-    if not need <= set(data.columns):
-        raise ValueError(
-            f"data needs columns {sorted(need)} (from admission_counts or "
-            f"admission_rates); got {list(data.columns)}"
-        )
-    resident_level = "resident_id" in data.columns
-    se = ("cluster" if resident_level else "poisson") if se is None else se
-    if se not in ("cluster", "poisson"):
-        raise ValueError(f"se must be 'cluster' or 'poisson', got {se!r}")
-    if se == "cluster" and not resident_level:
-        raise ValueError("se='cluster' needs resident-level data from admission_counts")
-    units = sorted(data.municipality_code.astype(str).unique())
-    if treated not in units:
-        raise ValueError(f"treated municipality {treated!r} is not in the data (it has {units})")
-    comparison = [u for u in units if u != treated] if comparison is None else list(comparison)
-    bad = [u for u in comparison if u not in units or u == treated]
-    if bad or not comparison:
-        raise ValueError(f"comparison must be other municipalities of {units}; got {comparison!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level!r}")
-    start = pd.Timestamp(start)
-    d = data[data.municipality_code.isin([treated] + comparison)]
-    after = (d.period >= start).to_numpy()
-    n_a, n_b = d.period[after].nunique(), d.period[~after].nunique()
-    if n_a < 2 or n_b < 2:
-        raise ValueError(
-            f"need at least 2 periods before and after {start.date()}; have "
-            f"{n_b} before and {n_a} after"
-        )
-    cell = 2 * (d.municipality_code == treated).to_numpy() + after  # C0 C1 T0 T1
-    N = np.bincount(cell, d.admissions, minlength=4)
-    P = np.bincount(cell, d.person_years, minlength=4)
-    R = 1000 * N / P
-    sign = np.array([1, -1, -1, 1])
-    est = float(sign @ R)
-    if se == "cluster":
-        resid = (
-            (d.admissions.to_numpy() - R[cell] / 1000 * d.person_years.to_numpy())
-            * 1000
-            / P[cell]
-            * sign[cell]
-        )
-        z = pd.Series(resid).groupby(d.resident_id.to_numpy()).sum().to_numpy()
-        s = float(np.sqrt((z**2).sum() * len(z) / (len(z) - 1)))
-        method = f"clustered by resident ({len(z):,} residents)"
-    else:
-        s, method = float(np.sqrt((1e6 * N / P**2).sum())), "Poisson counts"
-    q = stats.norm.ppf(0.5 + level / 2)
-    return pd.DataFrame(
-        [
-            dict(
-                treated=treated,
-                comparison=",".join(comparison),
-                start=start,
-                periods_before=n_b,
-                periods_after=n_a,
-                treated_before=R[2],
-                treated_after=R[3],
-                comparison_before=R[0],
-                comparison_after=R[1],
-                estimate=est,
-                se=s,
-                ci_low=est - q * s,
-                ci_high=est + q * s,
-                level=level,
-                relative_effect=est / (R[3] - est),
-                se_method=method,
-            )
-        ]
-    )
-
-
-def plot_difference_in_differences(data: pd.DataFrame, treated: str, start, comparison=None):
-    """The treated municipality's rate against the comparison group's, before and after.
-
-    ``data`` as in :func:`difference_in_differences`.
-
-    Examples
-    --------
-    >>> from pecdata.examples import example_warehouse
-    >>> fig = plot_difference_in_differences(admission_rates(example_warehouse()), "FAL",
-    ...                                      "2023-07-01")
-    >>> len(fig.axes[0].lines) >= 2
-    True
-    """
-    import matplotlib.pyplot as plt
-
-    from pecdata.plots.theme import PALETTE
-
-    units = sorted(data.municipality_code.astype(str).unique())
-    comparison = [u for u in units if u != treated] if comparison is None else list(comparison)
-    t, c = _series(data, [treated]), _series(data, comparison)
-    fig, ax = plt.subplots(figsize=(9, 4))
-    ax.plot(t.index, t, marker="o", color=PALETTE[1], label=f"{treated} (pilot)")
-    ax.plot(c.index, c, marker="o", color=PALETTE[0], label="comparison municipalities")
-    ax.axvline(pd.Timestamp(start), color="black", ls="--", lw=1, label="pilot starts")
-    ax.set(
-        ylabel="Admissions per 1,000 residents-years",
-        title="Pilot against comparison group (difference in differences)",
-    )
-    ax.legend(fontsize="small")
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    return fig
-
-
 def indicator_targets(
     wh, municipality: str, start, min_age: int = 75, targets: dict | None = None
 ) -> pd.DataFrame:
@@ -462,50 +299,4 @@ def indicator_targets(
         )
     return pd.DataFrame(
         rows, columns=["indicator", "unit", "before", "after", "target", "change_pct", "met"]
-    )
-
-
-def evaluated_intervention(intervention, did: pd.DataFrame):
-    """The intervention with its admissions effect and range taken from an evaluation.
-
-    The DiD's relative effect on the whole target population is divided by the
-    intervention's coverage (its effect is per reached patient); the confidence
-    interval becomes the range. This is how step 9 feeds the next planning cycle.
-
-    Examples
-    --------
-    >>> from pecdata.examples import example_warehouse
-    >>> from pecdata.planning.interventions import catalogue
-    >>> did = difference_in_differences(admission_counts(example_warehouse()), "FAL",
-    ...                                 "2023-07-01")
-    >>> iv = evaluated_intervention(catalogue()["mobile_home_team"], did)
-    >>> iv.ranges["admissions"][0] <= iv.admissions <= iv.ranges["admissions"][1]
-    True
-    """
-    row = did.iloc[0]
-    counterfactual = row.treated_after - row.estimate
-    if counterfactual <= 0:
-        raise ValueError(
-            "the evaluation's counterfactual rate is not positive; cannot turn "
-            "it into a relative effect"
-        )
-
-    def rel(x):
-        return float(np.clip(x / counterfactual / max(intervention.coverage, 1e-9), -1, 5))
-
-    lo, hi = sorted((rel(row.ci_low), rel(row.ci_high)))
-    ranges = dict(intervention.ranges, admissions=(lo, hi))
-    sources = dict(
-        intervention.sources,
-        admissions=(
-            f"V: difference in differences in {row.treated} from {row.start.date()}: "
-            f"{row.estimate:.1f} per 1,000 ({row.level:.0%} CI {row.ci_low:.1f} to "
-            f"{row.ci_high:.1f}), {row.se_method}"
-        ),
-    )
-    return dataclasses.replace(
-        intervention,
-        admissions=float(np.clip(rel(row.estimate), lo, hi)),
-        ranges=ranges,
-        sources=sources,
     )

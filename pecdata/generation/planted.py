@@ -40,7 +40,7 @@ ACSC_PREFIXES = ("I50", "I11.0", "I10", "I20", "J44", "E11", "D50", "N10", "E86"
 UNDERUSED_OCCUPANCY = 0.55
 ACSC_MULTIPLIER = 2.0
 FRAIL_READMISSION = 0.45  # used by inpatient.FRAIL_P
-PILOT_EFFECT = -0.20
+PILOT_EFFECT = -0.30
 PILOT_MIN_AGE = 75
 ED_ATTENDER_VISITS = 10.0
 STROKE_DTN_MEDIAN = {"fast": 27.0, "slow": 48.0}  # minutes; target <= 30 (calibration.md §6)
