@@ -188,14 +188,17 @@ def readmission_shares(
         Patients of this age or older (age on 31 December of the discharge year).
     freq : {'M', 'Q'}
         Months or quarters (of the discharge date).
-    municipality : str, optional
-        Only residents of this municipality.
+    municipality : str or list of str, optional
+        Only residents of this municipality (or these).
 
     Returns
     -------
     DataFrame
         ``period``, ``discharges`` (alive, at least 30 days before the data ends),
-        ``readmitted`` and ``share``: the input of a :func:`p_chart`.
+        ``readmitted`` and ``share``: the input of a :func:`p_chart`. Only complete
+        periods: a period that ends less than 30 days before the data ends (its last
+        discharges cannot be followed up) is left out rather than charted with a
+        handful of discharges.
 
     Examples
     --------
@@ -207,7 +210,8 @@ def readmission_shares(
     _check_freq(freq)
     old = _residents(wh, min_age)
     if municipality is not None:
-        old = old[old.municipality_code == municipality]
+        wanted = [municipality] if isinstance(municipality, str) else list(municipality)
+        old = old[old.municipality_code.isin(wanted)]
         if old.empty:
             raise ValueError(f"no residents aged {min_age}+ in municipality {municipality!r}")
     enc = wh["encounters"]
@@ -218,6 +222,8 @@ def readmission_shares(
     d = d[d.discharge_destination != "deceased"]
     end = pd.Timestamp(year=int(enc.year.max()) + 1, month=1, day=1) - pd.Timedelta(days=30)
     d = d[d.end_time < end]
+    per = d.end_time.dt.to_period(freq)
+    d = d[(per.dt.end_time < end).to_numpy()]  # only periods followed up in full
     d["period"] = d.end_time.dt.to_period(freq).dt.start_time
     out = (
         d.groupby("period")
@@ -229,9 +235,18 @@ def readmission_shares(
 
 
 def indicator_targets(
-    wh, municipality: str, start, min_age: int = 75, targets: dict | None = None
+    wh, municipality: str, start, min_age: int = 75, targets: dict | None = None, comparison=None
 ) -> pd.DataFrame:
     """A pilot's indicators before and after its start, against their targets.
+
+    The region's rates move without any pilot (ageing, trends, the way the oldest
+    die), so a target is measured **against the comparison group**: ``expected`` is
+    the pilot municipality's rate before the start moved by the comparison
+    municipalities' change (``before * comparison_after / comparison_before``), the
+    rate to expect without the pilot, and the target is ``expected * (1 + target)``.
+    ``relative_change_pct`` is the change against that expectation (the ratio form of
+    a difference in differences); ``change_pct``, the naive before/after change, is
+    kept to show how much of it the region's own trend explains.
 
     Parameters
     ----------
@@ -243,14 +258,20 @@ def indicator_targets(
     min_age : int
         The pilot's residents (age on 31 December).
     targets : dict, optional
-        Indicator -> target as a relative change from before (e.g. ``-0.15``); default
-        :data:`DEFAULT_TARGETS`. Lower is better for every indicator here.
+        Indicator -> target as a relative change against the comparison group (e.g.
+        ``-0.15``); default :data:`DEFAULT_TARGETS`. Lower is better for every
+        indicator here.
+    comparison : list of str, optional
+        Comparison municipalities (default: all others).
 
     Returns
     -------
     DataFrame
-        ``indicator``, ``unit``, ``before``, ``after``, ``target``, ``change_pct`` and
-        ``met``.
+        ``indicator``, ``unit``, ``before``, ``after``, ``comparison_before``,
+        ``comparison_after``, ``expected`` (without the pilot), ``target``,
+        ``change_pct`` (own before/after), ``comparison_change_pct``,
+        ``relative_change_pct`` (after against expected) and ``met``
+        (``after <= target``).
 
     Examples
     --------
@@ -258,6 +279,9 @@ def indicator_targets(
     >>> t = indicator_targets(example_warehouse(), "FAL", "2023-07-01")
     >>> t.indicator.tolist()[0]
     'acute_admissions_per_1000'
+    >>> r = t.iloc[0]
+    >>> bool(abs(r.expected - r.before * r.comparison_after / r.comparison_before) < 1e-9)
+    True
     """
     targets = dict(DEFAULT_TARGETS if targets is None else targets)
     unknown = sorted(set(targets) - set(DEFAULT_TARGETS))
@@ -269,34 +293,73 @@ def indicator_targets(
                 f"target for {k} is a relative change and must be -1 or more, got {v!r}"
             )
     start = pd.Timestamp(start)
-    units = wh["resident_years"].municipality_code.astype(str).unique()
+    units = sorted(wh["resident_years"].municipality_code.astype(str).unique())
     if municipality not in units:
-        raise ValueError(f"unknown municipality {municipality!r}; choose from {sorted(units)}")
+        raise ValueError(f"unknown municipality {municipality!r}; choose from {units}")
+    comparison = [u for u in units if u != municipality] if comparison is None else comparison
+    bad = [u for u in comparison if u not in units or u == municipality]
+    if bad or not comparison:
+        raise ValueError(f"comparison must be other municipalities of {units}; got {comparison!r}")
 
     def before_after(level, acute=True, measure="contacts"):
         r = admission_rates(wh, min_age, "M", acute, level, measure)
-        r = r[r.municipality_code == municipality]
-        a = r.period >= start
-        return [1000 * r.admissions[m].sum() / r.person_years[m].sum() for m in (~a, a)]
+        out = []
+        for group in ([municipality], comparison):
+            g = r[r.municipality_code.isin(group)]
+            a = g.period >= start
+            out += [1000 * g.admissions[m].sum() / g.person_years[m].sum() for m in (~a, a)]
+        return out
 
-    rs = readmission_shares(wh, min_age, "M", municipality)
-    a = rs.period >= start
-    values = {
-        "acute_admissions_per_1000": before_after("inpatient"),
-        "ed_visits_per_1000": before_after("emergency"),
-        "bed_days_per_1000": before_after("inpatient", False, "bed_days"),
-        "readmission_30d_pct": [
-            100 * rs.readmitted[m].sum() / rs.discharges[m].sum() for m in (~a, a)
-        ],
+    def readmissions():
+        out = []
+        for group in (municipality, comparison):
+            rs = readmission_shares(wh, min_age, "M", group)
+            a = rs.period >= start
+            out += [100 * rs.readmitted[m].sum() / rs.discharges[m].sum() for m in (~a, a)]
+        return out
+
+    compute = {
+        "acute_admissions_per_1000": lambda: before_after("inpatient"),
+        "ed_visits_per_1000": lambda: before_after("emergency"),
+        "bed_days_per_1000": lambda: before_after("inpatient", False, "bed_days"),
+        "readmission_30d_pct": readmissions,
     }
     rows = []
     for k, rel in targets.items():
-        before, after = values[k]
-        target = before * (1 + rel)
+        before, after, c_before, c_after = compute[k]()
+        expected = before * c_after / c_before
+        target = expected * (1 + rel)
         unit = "% of discharges" if k.endswith("pct") else "per 1,000 residents-years"
         rows.append(
-            (k, unit, before, after, target, 100 * (after / before - 1), bool(after <= target))
+            (
+                k,
+                unit,
+                before,
+                after,
+                c_before,
+                c_after,
+                expected,
+                target,
+                100 * (after / before - 1),
+                100 * (c_after / c_before - 1),
+                100 * (after / expected - 1),
+                bool(after <= target),
+            )
         )
     return pd.DataFrame(
-        rows, columns=["indicator", "unit", "before", "after", "target", "change_pct", "met"]
+        rows,
+        columns=[
+            "indicator",
+            "unit",
+            "before",
+            "after",
+            "comparison_before",
+            "comparison_after",
+            "expected",
+            "target",
+            "change_pct",
+            "comparison_change_pct",
+            "relative_change_pct",
+            "met",
+        ],
     )
