@@ -378,6 +378,12 @@ _STOKES = (
     "significant effect on secondary care use overall; larger with multidisciplinary "
     "teams (V)"
 )
+_NORD = (
+    "Nord M, Lyth J, Alwin J, Marcusson J. Costs and effects of comprehensive geriatric "
+    "assessment in primary care for older adults with high risk for hospitalisation. BMC "
+    "Geriatr 2021;21:263 - 75+, top 11 % risk score: hospital episodes -17 %, hospital days "
+    "-22 % (95 % CI -35 to -4) (V)"
+)
 _KUMAR = (
     "Kumar GS, Klein R. Effectiveness of case management strategies in reducing ED visits "
     "in frequent user patient populations: a systematic review. J Emerg Med 2013 - "
@@ -466,7 +472,7 @@ def catalogue() -> dict[str, Intervention]:
             "proactive calls after discharge, one number to ring. Caseload about 80 patients "
             "per nurse (12 FTE per 1,000 reached).",
             coverage=0.6,
-            admissions=-0.10,
+            admissions=-0.05,
             readmissions=-0.10,
             ed_visits=-0.15,
             staff_fte_per_1000={"nurse": 12.0, "physician": 1.0},
@@ -477,13 +483,15 @@ def catalogue() -> dict[str, Intervention]:
             feasibility=4,
             ranges={
                 "coverage": (0.3, 0.8),
-                "admissions": (-0.20, 0.0),
+                "admissions": (-0.17, 0.0),
                 "readmissions": (-0.20, 0.0),
                 "ed_visits": (-0.30, 0.0),
                 "staff_fte_per_1000.nurse": (8.0, 16.0),
             },
             sources={
-                "admissions": f"{_STOKES}; {_HUDON}",
+                "admissions": f"{_STOKES}: so 0 at the low end; {_NORD}: -17 % at the "
+                f"high end for the highest-risk patients; {_HUDON}; E: -5 % central, as the "
+                "coordinator works with a selected group and a shared care plan",
                 "ed_visits": _KUMAR,
                 "readmissions": "E: between no effect (Stokes 2015) and -20 % in "
                 "high-intensity programmes (Hudon 2019)",
