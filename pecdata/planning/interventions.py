@@ -193,7 +193,9 @@ class Intervention:
     shifts : tuple of Shift
         Contacts moved between levels of care.
     unused_ward_capacity : float
-        Share of the wards' unused capacity (PEC) removed by right-sizing (0-1).
+        Share of the wards' removable unused capacity removed by right-sizing (0-1): the
+        capacity above what the use needs at target occupancy
+        (:attr:`Baseline.removable_ward_sek`), not capacity the wards need.
     staff_fte_per_1000 : dict
         Staff added per 1,000 reached patients, by profession.
     cost_per_patient_sek : float

@@ -201,10 +201,14 @@ def _evaluate(
     d_bd = bd.sum(1) - bd0.sum(1)
     freed_beds = np.maximum(-d_bd, 0) * b.cost_per_bed_day
     unused0 = np.full(H, b.unused_ward_sek + b.unused_other_sek)
+    # right-sizing removes capacity above what the wards need at target occupancy: its
+    # saving is the cost of that capacity, not of all unused ward capacity
+    removable = b.unused_ward_sek if b.removable_ward_sek is None else b.removable_ward_sek
+    removable_min = (
+        b.unused_ward_minutes if b.removable_ward_minutes is None else b.removable_ward_minutes
+    )
     unused = (
-        unused0
-        - ward_removed * b.unused_ward_sek
-        + (1 - capacity_released) * (freed_staff + freed_beds)
+        unused0 - ward_removed * removable + (1 - capacity_released) * (freed_staff + freed_beds)
     )
     staff_cost_per_fte = b.cost_per_minute * b.practical_minutes_per_fte
     own_cost = own_cost + (added_fte * staff_cost_per_fte).sum(1)
@@ -223,7 +227,7 @@ def _evaluate(
         fte0
         + d_fte.sum(1)
         + added_fte
-        - ward_removed[:, None] * b.unused_ward_minutes / b.practical_minutes_per_fte
+        - ward_removed[:, None] * removable_min / b.practical_minutes_per_fte
     )
     readm0 = b.readmissions * growth
     out = {
@@ -370,7 +374,7 @@ def scenario_summary(
     flows = [m for m in measures if MEASURES[m][1] != "FTE" and m != "staffed_beds"]
     if not np.isfinite(discount_rate) or not 0 <= discount_rate < 1:
         raise ValueError(f"discount_rate must be from 0 to 1 (e.g. 0.03), got {discount_rate!r}")
-    factor = (1 + discount_rate) ** -(sub.year - sub.year.min())
+    factor = (1.0 + discount_rate) ** -(sub.year - sub.year.min()).astype(float)
     wide["change, all years"] = sub.groupby("measure", sort=False).change.sum()
     wide["change, discounted"] = (sub.change * factor).groupby(sub.measure, sort=False).sum()
     stocks = [m for m in measures if m not in flows]
