@@ -8,8 +8,8 @@ complex needs, planned follow-ups moved to primary care, digital visits, remote
 monitoring of heart failure and COPD, a mobile home-care team for frail elderly,
 coordinated discharge and right-sized wards. Every number has a range and a source;
 ``V`` marks a figure read in the source, ``R`` one recalled from it, ``E`` an estimate
-(the reasoning is given). :func:`catalogue_table` lists them for the handbook. The catalogue itself is data in
-:mod:`pecdata.planning.catalogue` (re-exported here).
+(the reasoning is given). :func:`catalogue_table` lists them for the handbook. The
+catalogue itself is data in :mod:`pecdata.planning.catalogue` (re-exported here).
 
 Effects are *relative changes for the patients reached*: ``admissions=-0.15`` means
 15 % fewer acute admissions among reached patients, so a coverage of 40 % gives 6 %

@@ -250,6 +250,8 @@ def _evaluate(
         "person_years": ((growth * b.person_years).sum(1),) * 2,
         "_reached": (np.zeros(H), reached),
         "_own_fte": (np.zeros(H), added_fte.sum(1)),
+        # staff needed where the work moves to (e.g. primary care taking follow-ups)
+        "_moved_fte": (np.zeros(H), (np.maximum(d_min, 0) * fte_per_min).sum((1, 2))),
     }
     return {k: np.vstack(v) for k, v in out.items()}
 
