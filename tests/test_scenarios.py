@@ -142,6 +142,43 @@ def test_right_sizing_saves_little_where_wards_run_at_their_target(region, pec, 
     assert _year1(res, "intervention_cost_sek") > 0  # it still costs to run
 
 
+def test_right_sizing_saves_the_planted_wards_excess_and_no_more(pec, baseline):
+    """The twin region without the underused ward saves only its wards' capacity above
+    target; the planted region saves about the share of the planted ward's extra cost more."""
+    from conftest import TEST_RESIDENTS, TEST_SEED
+
+    from pecdata.generation import generate
+    from pecdata.generation.planted import FINDINGS
+
+    twin = generate(
+        residents=TEST_RESIDENTS,
+        years=3,
+        seed=TEST_SEED,
+        planted=[f for f in FINDINGS if f != "underused_ward"],
+    )
+    twin_pec = cost_encounters(twin).tables()
+    twin_base = build_baseline(twin, costs=twin_pec)
+    iv = catalogue()["right_sized_wards"]
+
+    def saving(b):
+        res = run_scenario(b, [iv], horizon=2)
+        return -res.query("measure == 'unused_capacity_sek'").sort_values("year").change.iloc[-1]
+
+    share = iv.unused_ward_capacity
+    assert saving(twin_base) == pytest.approx(share * twin_base.removable_ward_sek)
+    assert twin_base.removable_ward_sek <= twin_base.unused_ward_sek
+
+    def ward_unused(t):
+        uc = t["unused_capacity"]
+        return uc[(uc.year == BASE_YEAR) & (uc.unit_type.astype(str) == "ward")].cost_sek.sum()
+
+    extra = ward_unused(pec) - ward_unused(twin_pec)
+    assert extra > 0
+    gained = saving(baseline) - saving(twin_base)
+    # the planted ward's extra capacity is all above what its use needs: its share is saved
+    assert gained == pytest.approx(share * extra, rel=0.05)
+
+
 def test_monte_carlo_draws_capacity_release_unless_told_to_hold_it(baseline):
     ivs = [catalogue()["remote_monitoring"], catalogue()["followups_to_primary_care"]]
     drawn = draw_parameters(ivs, n=500, seed=3)
