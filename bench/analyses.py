@@ -1,4 +1,4 @@
-"""Time every analysis of steps 3, 5 and 6 on one region (target: 2 s each at full size).
+"""Time every analysis of steps 3, 5, 6 and 9 on one region (target: 2 s each at full size).
 
 Usage::
 
@@ -42,6 +42,7 @@ def _analyses(wh):
     from pecdata.analyses import current_state as cs
     from pecdata.analyses import indicators as ind
     from pecdata.analyses import segments as sg
+    from pecdata.followup import admission_counts, difference_in_differences
     from pecdata.pec import cost_encounters
 
     if "encounter_costs" in wh and "unused_capacity" in wh:
@@ -52,6 +53,7 @@ def _analyses(wh):
     costs = sg.resident_year_costs(wh, ec)
     seg = sg.assign_segments(wh)
     flags = ind.readmission_flags(wh)
+    counts = admission_counts(wh, min_age=75, freq="M")
     return {
         "utilisation_per_1000 (year x level)": lambda: cs.utilisation_per_1000(wh),
         "utilisation_per_1000 (age x sex x level)": lambda: cs.utilisation_per_1000(
@@ -86,6 +88,9 @@ def _analyses(wh):
         "ed_attender_summary": lambda: ind.ed_attender_summary(wh),
         "unused_capacity_hotspots": lambda: ind.unused_capacity_hotspots(uc, wh["units"], pr),
         "conformance_summary": lambda: cf.conformance_summary(wh),
+        "difference_in_differences (placebos, pre-period check)": lambda: difference_in_differences(
+            counts, "FAL", "2023-07-01"
+        ),
     }
 
 

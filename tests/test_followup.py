@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiseed as ms
 import numpy as np
 import pandas as pd
 import pytest
@@ -86,6 +87,30 @@ def test_did_gets_a_known_effect_exactly_when_there_is_no_noise():
     assert did.relative_effect == pytest.approx(-40 / 390)
 
 
+def test_pre_period_trend_check_finds_a_trend_that_started_before_the_pilot():
+    flat = F.difference_in_differences(_synthetic(-40), "A", "2024-01-01").iloc[0]
+    assert flat.pretrend_estimate == pytest.approx(0) and flat.parallel_pre_trends
+    d = _synthetic(0)
+    months = (d.period.dt.year - 2023) * 12 + d.period.dt.month - 1
+    drift = (d.municipality_code == "A") & (months >= 6)  # A moves away from mid-2023
+    d.loc[drift, "admissions"] -= 30 / 1000 * 100
+    d[["admissions", "person_years"]] *= 100  # a large region: little Poisson noise
+    moved = F.difference_in_differences(d, "A", "2024-01-01", se="poisson").iloc[0]
+    assert moved.pretrend_estimate == pytest.approx(-30)
+    assert not moved.parallel_pre_trends
+
+
+def test_placebo_check_runs_every_untreated_municipality_as_if_treated(region, counts):
+    muni, start, _ = _pilot(region)
+    did = F.difference_in_differences(counts, muni, start).iloc[0]
+    others = sorted(set(counts.municipality_code.astype(str)) - {muni})
+    assert did.placebos == len(others)
+    first = F.difference_in_differences(counts[counts.municipality_code != muni], others[0], start)
+    assert f"{others[0]}: {first.estimate.iloc[0]:.1f}" in did.placebo_estimates
+    assert 1 / (1 + len(others)) <= did.permutation_p <= 1
+    assert did.placebo_ci_low <= did.ci_low and did.ci_high <= did.placebo_ci_high
+
+
 def test_cluster_errors_are_wider_than_poisson_when_patients_come_back(counts, region):
     muni, start, _ = _pilot(region)
     cl = F.difference_in_differences(counts, muni, start, se="cluster").se.iloc[0]
@@ -122,17 +147,53 @@ def test_evaluation_feeds_the_next_planning_cycle(region, counts):
     assert "difference in differences" in iv.sources["admissions"]
 
 
+def test_evaluated_effect_is_per_reached_patient_of_the_evaluated_population(region, counts):
+    """The pilot reached everyone in the evaluated population: the effect per reached
+    patient is the population's relative effect, not divided by the catalogue's coverage
+    (which belongs to the frail-elderly segment at full scale)."""
+    muni, start, _ = _pilot(region)
+    did = F.difference_in_differences(counts, muni, start)
+    team = catalogue()["mobile_home_team"]
+    assert team.coverage < 1
+    iv = F.evaluated_intervention(team, did)
+    assert iv.admissions == pytest.approx(did.relative_effect.iloc[0])
+    half = F.evaluated_intervention(team, did, reached_share=0.5)
+    assert half.admissions == pytest.approx(2 * iv.admissions)
+    with pytest.raises(ValueError, match="reached_share"):
+        F.evaluated_intervention(team, did, reached_share=0)
+
+
 # --- indicators ----------------------------------------------------------------------------------
-def test_indicators_of_the_pilot_fall_and_meet_the_admissions_target(region):
+def test_indicator_targets_are_measured_against_the_comparison_group(region):
     muni, start, _ = _pilot(region)
     t = F.indicator_targets(region, muni, start).set_index("indicator")
     row = t.loc["acute_admissions_per_1000"]
-    assert row.after < row.before
-    assert row.target == pytest.approx(row.before * 0.85)
+    assert row.expected == pytest.approx(row.before * row.comparison_after / row.comparison_before)
+    assert row.target == pytest.approx(row.expected * 0.85)
+    assert row.relative_change_pct == pytest.approx(100 * (row.after / row.expected - 1))
+    assert row.met == (row.after <= row.target)
     with pytest.raises(ValueError, match="unknown indicator"):
         F.indicator_targets(region, muni, start, targets={"smiles": 0.1})
     with pytest.raises(ValueError, match="unknown municipality 'ATL'"):
         F.indicator_targets(region, "ATL", start)
+
+
+def test_no_pilot_no_target_met_by_the_regions_own_trend(unplanted_region, region):
+    """Without the pilot, admissions measured against the comparison group do not fall by
+    the target, whatever the region's own trend does to the naive before/after change."""
+    muni, start, _ = _pilot(region)
+    row = F.indicator_targets(unplanted_region, muni, start).set_index("indicator")
+    adm = row.loc["acute_admissions_per_1000"]
+    assert not adm.met
+    assert abs(adm.relative_change_pct) < 15
+
+
+def test_control_charts_leave_out_incomplete_periods(region):
+    r = F.readmission_shares(region, min_age=75, freq="M")
+    end = pd.Timestamp(year=int(region["encounters"].year.max()) + 1, month=1, day=1)
+    last_end = r.period.max() + pd.offsets.MonthEnd(0)
+    assert last_end <= end - pd.Timedelta(days=30)
+    assert r.discharges.min() > 0.4 * r.discharges.median()
 
 
 # --- statistical process control -----------------------------------------------------------------
@@ -183,3 +244,43 @@ def test_pilot_municipality_control_chart_signals_after_the_start(region):
     c = F.xmr_chart(r.rate_per_1000, r.period, baseline_periods=before)
     assert c.centre.iloc[-1] == pytest.approx(r.rate_per_1000.iloc[:before].mean())
     assert len(c) == len(r)
+
+
+# --- on any seed (issue 11, item 7): a careful evaluation finds the pilot, and only it -----------
+@pytest.fixture(scope="module")
+def planted_evaluations():
+    rows = []
+    for seed in ms.PLANTED_SEEDS:
+        wh = ms.planted(seed)
+        muni, age, start, truth, _ = ms.pilot(wh)
+        c = F.admission_counts(wh, min_age=age, freq="M")
+        did = F.difference_in_differences(c, muni, start).iloc[0]
+        rows.append(dict(seed=seed, truth=truth, **did[["estimate", "ci_low", "ci_high"]]))
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.slow
+def test_did_covers_the_planted_truth_without_bias_and_with_power(planted_evaluations):
+    r = planted_evaluations
+    cover = ((r.ci_low <= r.truth) & (r.truth <= r.ci_high)).mean()
+    power = (r.ci_high < 0).mean()
+    bias = r.estimate.mean() / r.truth.mean() - 1
+    summary = f"cover {cover:.0%}, power {power:.0%}, bias {bias:+.0%}\n{r.round(1)}"
+    assert cover >= 0.9, summary
+    assert abs(bias) <= 0.15, summary
+    assert power >= 0.8, summary
+
+
+@pytest.mark.slow
+def test_did_covers_zero_where_nothing_was_planted():
+    """Every municipality the pilot can be given (NOR, VAL, FAL), on unplanted regions."""
+    covered, pre_ok = [], []
+    for seed in ms.UNPLANTED_SEEDS:
+        wh = ms.unplanted(seed)
+        c = F.admission_counts(wh, min_age=75, freq="M")
+        for muni in ("NOR", "VAL", "FAL"):
+            did = F.difference_in_differences(c, muni, "2023-07-01").iloc[0]
+            covered.append(did.ci_low <= 0 <= did.ci_high)
+            pre_ok.append(did.parallel_pre_trends)
+    assert np.mean(covered) >= 0.9, f"{np.mean(covered):.0%} of {len(covered)} cover 0"
+    assert np.mean(pre_ok) >= 0.85, f"pre-period check passes in {np.mean(pre_ok):.0%}"

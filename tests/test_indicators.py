@@ -3,6 +3,7 @@ unused-capacity hot spots and care-pathway (vårdförlopp) conformance."""
 
 from __future__ import annotations
 
+import multiseed as ms
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,6 +42,8 @@ def test_tiny_avoidable_admissions_count_acute_acsc_stays():
 def test_avoidable_admissions_standardise_for_age(region):
     a = ind.avoidable_admissions(region)
     assert a.admissions.sum() == pytest.approx(a.expected.sum())  # indirect standardisation
+    whole = ind.avoidable_admissions(region, reference="all")
+    assert (whole.expected_reference == whole.expected).all()
     assert (a.flag != "no cases").all()
     old = ind.avoidable_admissions(region, by="municipality_code", min_age=65)
     assert old.crude_per_1000.median() > 2 * a.crude_per_1000.median()
@@ -213,3 +216,61 @@ def test_step6_figures_draw_from_the_analyses(region):
     assert fig.axes[0].has_data()
     fig = plots.conformance_plot(cf.conformance_summary(region))
     assert len(fig.axes[0].patches) == len(cf.TARGETS) * 2
+
+
+# --- funnel plots on any seed (issue 11, item 4) ----------------------------------------------
+def test_the_reference_leaves_the_unit_judged_out():
+    """A centre twice its peers' rate is judged against the peers, not a mix with itself."""
+    f = ind.funnel_data([200, 100, 100, 100], [1000] * 4, kind="rate", reference="others")
+    assert f.target.iloc[0] == pytest.approx(0.1) and f.target.iloc[1] == pytest.approx(0.4 / 3)
+    assert f.value.iloc[0] / f.target.iloc[0] == pytest.approx(2)
+    with pytest.raises(ValueError, match="reference='others' needs the expected counts"):
+        ind.funnel_data([1, 2], [1, 2], kind="ratio", reference="others")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(0.0, 0.01), st.integers(0, 1000))
+def test_overdispersion_only_widens_the_limits(tau2, seed):
+    n = np.random.default_rng(seed).integers(50, 5000, 10)
+    exact = ind.funnel_limits(n, 1.0, "ratio")
+    wide = ind.funnel_limits(n, 1.0, "ratio", tau2=tau2)
+    assert (wide.upper_998 >= exact.upper_998 - 1e-12).all()
+    assert (wide.lower_998 <= exact.lower_998 + 1e-12).all() and (wide.lower_998 >= 0).all()
+
+
+@pytest.fixture(scope="module")
+def funnels():
+    """Avoidable admissions by centre on every multi-seed region, planted and not."""
+    out = {}
+    for seed in ms.UNPLANTED_SEEDS:
+        out["unplanted", seed] = ind.avoidable_admissions(ms.unplanted(seed))
+    for seed in ms.PLANTED_SEEDS:
+        out["planted", seed] = ind.avoidable_admissions(ms.planted(seed))
+    return out
+
+
+@pytest.mark.slow
+def test_unplanted_centres_flag_about_as_often_as_chance_gives(funnels):
+    a = pd.concat([f for (kind, _), f in funnels.items() if kind == "unplanted"])
+    n = len(a)
+    out_998 = int(a.flag.str.contains("99.8").sum())
+    out_95 = int((a.flag != "within limits").sum())
+    # chance: 0.2 % and 5 % of the centres; allow sampling error and the winsorised
+    # (slightly low) estimate of the dispersion
+    assert out_998 <= max(2, round(0.006 * n)), f"{out_998} of {n} outside 99.8 %"
+    assert out_95 <= 0.12 * n, f"{out_95} of {n} outside 95 %"
+    assert np.mean([f.attrs["funnel"]["phi"] for f in funnels.values()]) > 1  # it is there
+
+
+@pytest.mark.slow
+def test_planted_centre_is_flagged_with_about_its_true_ratio(funnels):
+    for (kind, seed), a in funnels.items():
+        if kind != "planted":
+            continue
+        truth = ms.key(ms.planted(seed)).loc["pcc_avoidable_admissions"]
+        true_ratio = truth.true_value / truth.comparison_value  # about 2
+        centre = a.set_index("listed_unit_id").loc[truth.location]
+        assert centre.flag == "above 99.8 % limit", (seed, centre)
+        assert centre.ratio == pytest.approx(true_ratio, rel=0.15), (seed, centre.ratio)
+        peers = a[a.listed_unit_id != truth.location]
+        assert peers.flag.str.contains("99.8").sum() <= 1, (seed, peers.flag.value_counts())

@@ -135,3 +135,57 @@ def test_gantt_figure(baseline, scale):
     plan = P.sequence_pilots(baseline, catalogue(), 8e6 * scale, 8 * scale)
     fig = P.plot_plan(plan)
     assert isinstance(fig, Figure) and len(fig.axes) == 2
+
+
+# --- issue 11, item 6 ------------------------------------------------------------------------
+def test_staffing_counts_the_staff_needed_where_the_work_moves_to(baseline):
+    """Follow-ups moved to primary care and digital visits create no posts of their own, but
+    the primary care centres need staff for the work they take over."""
+    from pecdata.planning.scenarios import run_scenario
+
+    cat = catalogue()
+    prof = P.pilot_profiles(baseline, [cat["followups_to_primary_care"], cat["digital_visits"]])
+    full = prof[prof.year_since_start == prof.year_since_start.max()].set_index("key")
+    assert (full.new_posts_fte == 0).all()
+    assert (full.moved_work_fte > 0).all()
+    assert (full.staff_fte == full.new_posts_fte + full.moved_work_fte).all()
+    res = run_scenario(baseline, [cat["followups_to_primary_care"]], horizon=3)
+    grows = (
+        res[res.measure.str.startswith("fte_")]
+        .groupby("year")
+        .change.apply(lambda c: c[c > 0].sum())
+    )
+    # at least the professions whose headcount grows, net of what the hospital frees
+    assert full.loc["followups_to_primary_care", "moved_work_fte"] >= grows.iloc[-1] - 1e-9
+    more = cat["followups_to_primary_care"].with_parameter("shifts.0.share", 0.5)
+    twice = P.pilot_profiles(baseline, [more]).moved_work_fte.iloc[-1]
+    assert twice == pytest.approx(2 * full.loc["followups_to_primary_care", "moved_work_fte"])
+
+
+def test_ties_are_broken_so_no_pilot_that_adds_nothing_starts(baseline, scale):
+    plan = P.sequence_pilots(
+        baseline, catalogue(), 1e9 * scale, 1e4 * scale, objective="admissions_avoided"
+    )
+    started = plan[plan.active].groupby("key")[["admissions_avoided", "net_effect_sek"]].sum()
+    adds_nothing = (started.admissions_avoided <= 1e-9) & (started.net_effect_sek <= 0)
+    assert not adds_nothing.any(), started[adds_nothing]
+
+
+def test_exact_search_breaks_ties_by_the_second_objective_then_cost():
+    # two pilots with the same value; the second also has a second-objective gain
+    C = np.zeros((3, 2, 1))
+    C[:, 0, 0] = [1.0, 1.0, 1.0]
+    V, W = np.zeros_like(C), np.zeros_like(C)
+    V[0, 0, 0] = 5.0
+    W[1, 0, 0] = 2.0  # pilot 1 adds nothing to V but something to W
+    choice = P._exact(C, np.zeros_like(C), V, np.array([10.0]), np.array([1.0]), W)
+    assert choice.tolist() == [0, 0, 1]  # pilot 2 adds nothing to either: not started
+
+
+def test_scoring_counts_own_cost_once(baseline):
+    s = P.score_pilots(baseline, catalogue()).set_index("key")
+    prof = P.pilot_profiles(baseline, catalogue())
+    last = prof[prof.year_since_start == prof.year_since_start.max()].set_index("key")
+    # the effect criterion is the saving before own costs; own costs are the cost criterion
+    assert np.allclose(s.effect, (last.net_effect_sek + last.own_cost_sek).reindex(s.index))
+    assert np.allclose(s.net_effect_sek, last.net_effect_sek.reindex(s.index))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,16 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pecdata.pec import cost_encounters
+from pecdata.planning.baseline import TARGET_OCCUPANCY
 from pecdata.planning.explorer import explore_scenarios
 from pecdata.planning.interventions import SEGMENTS, Intervention, Shift, catalogue, catalogue_table
 from pecdata.planning.projection import project_population
 from pecdata.planning.scenarios import (
     AGE_BAND_LABELS,
+    DEFAULT_DISCOUNT_RATE,
     build_baseline,
     run_scenario,
     scenario_summary,
 )
 from pecdata.planning.uncertainty import (
+    DEFAULT_CAPACITY_RANGE,
     draw_parameters,
     monte_carlo,
     tornado,
@@ -108,12 +113,114 @@ def test_shift_moves_planned_visits_between_levels_and_lowers_care_cost(region, 
     assert _year1(res, "care_cost_sek") < 0  # a specialist visit costs more
 
 
-def test_right_sizing_removes_its_share_of_the_wards_unused_capacity(pec, baseline):
-    uc = pec["unused_capacity"]
-    ward = uc[(uc.year == BASE_YEAR) & (uc.unit_type.astype(str) == "ward")].cost_sek.sum()
+def test_right_sizing_saves_only_the_capacity_it_removes(pec, baseline):
+    """Only capacity above what the wards' use needs at target occupancy can be removed;
+    the saving is the unused cost of exactly that capacity, never all unused capacity."""
+    uc, pr = pec["unused_capacity"], pec["pool_rates"]
+    ward = uc[(uc.year == BASE_YEAR) & (uc.unit_type.astype(str) == "ward")]
+    pools = pr[(pr.year == BASE_YEAR) & (pr.unit_type.astype(str) == "ward")].set_index("pool_id")
+    above = np.maximum(pools.practical_capacity - pools.used_quantity / TARGET_OCCUPANCY, 0)
+    unused_qty = pools.practical_capacity - pools.used_quantity
+    share = (above / unused_qty.where(unused_qty > 0)).fillna(0).clip(0, 1)
+    removable = (ward.cost_sek.clip(lower=0) * share.reindex(ward.pool_id).to_numpy()).sum()
+    assert baseline.removable_ward_sek == pytest.approx(removable)
+    assert 0 <= removable <= ward.cost_sek.sum()
     res = run_scenario(baseline, [team(segment="all", unused_ward_capacity=0.4)], horizon=1)
-    assert _year1(res, "unused_capacity_sek") == pytest.approx(-0.4 * ward)
+    assert _year1(res, "unused_capacity_sek") == pytest.approx(-0.4 * removable)
     assert _year1(res, "staffed_beds") < 0
+
+
+def test_right_sizing_saves_little_where_wards_run_at_their_target(region, pec, baseline):
+    """A region whose wards all run at the target occupancy has nothing to right-size."""
+    at_target = dataclasses.replace(baseline, removable_ward_sek=0.0)
+    at_target = dataclasses.replace(
+        at_target, removable_ward_minutes=np.zeros_like(baseline.unused_ward_minutes)
+    )
+    iv = catalogue()["right_sized_wards"]
+    res = run_scenario(at_target, [iv], horizon=2)
+    assert _year1(res, "unused_capacity_sek") == pytest.approx(0, abs=1e-6)
+    assert _year1(res, "intervention_cost_sek") > 0  # it still costs to run
+
+
+def test_right_sizing_saves_the_planted_wards_excess_and_no_more(pec, baseline):
+    """The twin region without the underused ward saves only its wards' capacity above
+    target; the planted region saves about the share of the planted ward's extra cost more."""
+    from conftest import TEST_RESIDENTS, TEST_SEED
+
+    from pecdata.generation import generate
+    from pecdata.generation.planted import FINDINGS
+
+    twin = generate(
+        residents=TEST_RESIDENTS,
+        years=3,
+        seed=TEST_SEED,
+        planted=[f for f in FINDINGS if f != "underused_ward"],
+    )
+    twin_pec = cost_encounters(twin).tables()
+    twin_base = build_baseline(twin, costs=twin_pec)
+    iv = catalogue()["right_sized_wards"]
+
+    def saving(b):
+        res = run_scenario(b, [iv], horizon=2)
+        return -res.query("measure == 'unused_capacity_sek'").sort_values("year").change.iloc[-1]
+
+    share = iv.unused_ward_capacity
+    assert saving(twin_base) == pytest.approx(share * twin_base.removable_ward_sek)
+    assert twin_base.removable_ward_sek <= twin_base.unused_ward_sek
+
+    def ward_unused(t):
+        uc = t["unused_capacity"]
+        return uc[(uc.year == BASE_YEAR) & (uc.unit_type.astype(str) == "ward")].cost_sek.sum()
+
+    extra = ward_unused(pec) - ward_unused(twin_pec)
+    assert extra > 0
+    gained = saving(baseline) - saving(twin_base)
+    # the planted ward's extra capacity is all above what its use needs: its share is saved
+    assert gained == pytest.approx(share * extra, rel=0.05)
+
+
+def test_monte_carlo_draws_capacity_release_unless_told_to_hold_it(baseline):
+    ivs = [catalogue()["remote_monitoring"], catalogue()["followups_to_primary_care"]]
+    drawn = draw_parameters(ivs, n=500, seed=3)
+    assert "scenario: capacity_released" in drawn.columns
+    lo, hi = DEFAULT_CAPACITY_RANGE
+    assert drawn["scenario: capacity_released"].between(lo, hi).all()
+    held = draw_parameters(ivs, n=500, seed=3, capacity_range=None)
+    assert "scenario: capacity_released" not in held.columns
+
+    def width(**kw):
+        d = monte_carlo(baseline, ivs, n=300, seed=3, horizon=2, measures=["total_cost_sek"], **kw)
+        tot = d.groupby("draw").change.sum()
+        return np.quantile(tot, 0.95) - np.quantile(tot, 0.05)
+
+    assert width() > width(capacity_range=None)
+
+
+def test_catalogue_effects_agree_with_their_sources():
+    """An effect whose source found no significant effect must allow 0 in its range and
+    not claim more than the best positive source beside it."""
+    t = catalogue_table()
+    null = t[t.source.str.contains("no significant effect|no difference", case=False)]
+    assert len(null)
+    for row in null.itertuples():
+        assert row.low <= 0 <= row.high, row
+    coord = t.set_index(["key", "parameter"]).loc[("care_coordinator", "admissions")]
+    assert -0.17 <= coord.value <= 0 and "Nord" in coord.source
+
+
+def test_multi_year_totals_are_discounted_at_the_stated_rate(baseline):
+    res = run_scenario(baseline, list(catalogue().values()), horizon=4)
+    t = scenario_summary(res, discount_rate=DEFAULT_DISCOUNT_RATE).set_index("measure")
+    row = t.loc["total_cost_sek"]
+    years = sorted(int(c.split()[1]) for c in t.columns if c.startswith("change 2"))
+    expect = sum(row[f"change {y}"] / 1.03 ** (y - years[0]) for y in years)
+    assert DEFAULT_DISCOUNT_RATE == 0.03
+    assert row["change, discounted"] == pytest.approx(expect)
+    flat = scenario_summary(res, discount_rate=0).set_index("measure").loc["total_cost_sek"]
+    assert flat["change, discounted"] == pytest.approx(flat["change, all years"])
+    assert np.isnan(t.loc["staff_fte", "change, discounted"])
+    with pytest.raises(ValueError, match="discount_rate"):
+        scenario_summary(res, discount_rate=3)
 
 
 def test_ramp_and_start_year_shape_the_effect_over_time(baseline):

@@ -106,6 +106,8 @@ def avoidable_admissions(
     years=None,
     min_age: int = 0,
     age_edges: Sequence[int] = AGE_EDGES,
+    reference: str = "others",
+    overdispersion: str | None = "additive",
 ) -> pd.DataFrame:
     """Avoidable hospitalisations (undvikbar slutenvård) per unit, standardised, with limits.
 
@@ -116,8 +118,14 @@ def avoidable_admissions(
     Each admission belongs to the resident's listed centre (or municipality) in
     the year of admission. Units are compared by **indirect standardisation**:
     ``expected`` is what the unit's residents would have at the region's rates
-    for their age band and sex; ``ratio`` = observed / expected; the funnel
-    limits are Poisson limits around a ratio of 1.
+    for their age band and sex. The unit is judged against the *other* units
+    (``reference="others"``): ``expected_reference`` uses the rates of the rest of
+    the region, so an outlier does not raise its own yardstick, and
+    ``ratio`` = observed / expected_reference. The funnel limits are exact Poisson
+    limits around a ratio of 1, widened by the additive random-effects variance
+    ``tau2`` when the centres differ more than chance allows (Spiegelhalter 2005;
+    :func:`pecdata.analyses.funnel.overdispersion`); ``result.attrs["funnel"]``
+    records ``phi``, ``tau2`` and whether the limits were widened.
 
     Parameters
     ----------
@@ -130,13 +138,19 @@ def avoidable_admissions(
         Only residents of this age or older (e.g. 65 for the elderly version).
     age_edges : sequence of int
         Age bands of the standardisation.
+    reference : {"others", "all"}
+        Standardise to the rates of the other units (leave-one-out) or of the whole
+        region including the unit (the classic indirect standardisation).
+    overdispersion : {"additive", "multiplicative", None}
+        How the limits widen when the units are overdispersed (None: exact limits).
 
     Returns
     -------
     DataFrame
         One row per unit: ``admissions``, ``person_years``, ``crude_per_1000``,
-        ``expected``, ``ratio``, ``standardised_per_1000`` (ratio × the region's
-        rate), funnel limits of the ratio (``lower_95`` ... ``upper_998``) and
+        ``expected`` (at the whole region's rates), ``expected_reference`` (at the
+        reference's rates), ``ratio``, ``standardised_per_1000`` (ratio × the region's
+        rate), funnel limits of the ratio (``lower_95`` ... ``upper_998``), ``z`` and
         ``flag``, sorted by ratio (highest first). A unit with residents but no
         admissions has 0.
 
@@ -167,12 +181,23 @@ def avoidable_admissions(
     pop = pop.merge(rate.reset_index(), on=strata, how="left")
     pop["expected"] = pop["stratum_rate"] * pop["person_years"]
     out = pop.groupby(by, observed=True)[["admissions", "person_years", "expected"]].sum()
+    if reference not in ("others", "all"):
+        raise ValueError(f"reference must be 'others' or 'all', got {reference!r}")
+    out["expected_reference"] = (
+        _expected_from_others(pop, by, strata, rates) if reference == "others" else out["expected"]
+    )
     region_rate = out["admissions"].sum() / out["person_years"].sum()
     out["crude_per_1000"] = 1000 * out["admissions"] / out["person_years"]
-    fun = funnel_data(out["admissions"], out["expected"], kind="ratio", labels=out.index)
+    fun = funnel_data(
+        out["admissions"],
+        out["expected_reference"],
+        kind="ratio",
+        labels=out.index,
+        overdispersion=overdispersion,
+    )
     out["ratio"] = fun["value"]
     out["standardised_per_1000"] = 1000 * region_rate * out["ratio"]
-    for c in ("lower_95", "upper_95", "lower_998", "upper_998", "flag"):
+    for c in ("lower_95", "upper_95", "lower_998", "upper_998", "z", "flag"):
         out[c] = fun[c]
     out["admissions"] = out["admissions"].astype("int64")
     cols = [
@@ -180,17 +205,34 @@ def avoidable_admissions(
         "person_years",
         "crude_per_1000",
         "expected",
+        "expected_reference",
         "ratio",
         "standardised_per_1000",
         "lower_95",
         "upper_95",
         "lower_998",
         "upper_998",
+        "z",
         "flag",
     ]
     out = out[cols].sort_values("ratio", ascending=False).reset_index()
     out[by] = out[by].astype(str)
+    out.attrs["funnel"] = dict(fun.attrs["funnel"], reference=reference)
     return out
+
+
+def _expected_from_others(pop: pd.DataFrame, by: str, strata, totals) -> pd.Series:
+    """Each unit's expected admissions at the age-sex rates of all the *other* units (the
+    whole region's rate in a stratum where no other unit has residents)."""
+    cells = pop.groupby([by] + strata, observed=True)[["admissions", "person_years"]].sum()
+    tot = totals.reindex(cells.index.droplevel(0))
+    a_rest = tot["admissions"].to_numpy() - cells["admissions"].to_numpy()
+    py_rest = tot["person_years"].to_numpy() - cells["person_years"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        whole = tot["admissions"].to_numpy() / tot["person_years"].to_numpy()
+        rate = np.where(py_rest > 0, a_rest / py_rest, whole)
+    e = pd.Series(rate * cells["person_years"].to_numpy(), index=cells.index)
+    return e.groupby(level=0, observed=True).sum()
 
 
 # --- readmissions ------------------------------------------------------------------------------

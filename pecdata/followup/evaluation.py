@@ -9,19 +9,23 @@
   rules (:func:`special_causes`) and :func:`plot_control_chart`; they live in
   :mod:`pecdata.followup.spc` and are re-exported here.
 * :func:`difference_in_differences` - the pilot's effect against comparison
-  municipalities, with a confidence interval; :func:`evaluated_intervention` feeds the
-  result back into the scenario model for the next planning cycle.
+  municipalities, with a confidence interval, a permutation (placebo) check over the
+  untreated municipalities and a pre-period trend check; :func:`evaluated_intervention`
+  feeds the result back into the scenario model for the next planning cycle. They live in
+  :mod:`pecdata.followup.did` and are re-exported here.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pecdata.analyses.indicators import readmission_flags
+from pecdata.followup.did import (
+    difference_in_differences,
+    evaluated_intervention,
+    plot_difference_in_differences,
+)
 from pecdata.followup.spc import p_chart, plot_control_chart, special_causes, xmr_chart
 
 __all__ = [
@@ -184,14 +188,17 @@ def readmission_shares(
         Patients of this age or older (age on 31 December of the discharge year).
     freq : {'M', 'Q'}
         Months or quarters (of the discharge date).
-    municipality : str, optional
-        Only residents of this municipality.
+    municipality : str or list of str, optional
+        Only residents of this municipality (or these).
 
     Returns
     -------
     DataFrame
         ``period``, ``discharges`` (alive, at least 30 days before the data ends),
-        ``readmitted`` and ``share``: the input of a :func:`p_chart`.
+        ``readmitted`` and ``share``: the input of a :func:`p_chart`. Only complete
+        periods: a period that ends less than 30 days before the data ends (its last
+        discharges cannot be followed up) is left out rather than charted with a
+        handful of discharges.
 
     Examples
     --------
@@ -203,7 +210,8 @@ def readmission_shares(
     _check_freq(freq)
     old = _residents(wh, min_age)
     if municipality is not None:
-        old = old[old.municipality_code == municipality]
+        wanted = [municipality] if isinstance(municipality, str) else list(municipality)
+        old = old[old.municipality_code.isin(wanted)]
         if old.empty:
             raise ValueError(f"no residents aged {min_age}+ in municipality {municipality!r}")
     enc = wh["encounters"]
@@ -214,6 +222,8 @@ def readmission_shares(
     d = d[d.discharge_destination != "deceased"]
     end = pd.Timestamp(year=int(enc.year.max()) + 1, month=1, day=1) - pd.Timedelta(days=30)
     d = d[d.end_time < end]
+    per = d.end_time.dt.to_period(freq)
+    d = d[(per.dt.end_time < end).to_numpy()]  # only periods followed up in full
     d["period"] = d.end_time.dt.to_period(freq).dt.start_time
     out = (
         d.groupby("period")
@@ -224,177 +234,19 @@ def readmission_shares(
     return out
 
 
-def _series(rates: pd.DataFrame, units) -> pd.Series:
-    sub = (
-        rates[rates.municipality_code.isin(units)]
-        .groupby("period")[["admissions", "person_years"]]
-        .sum()
-    )
-    return 1000 * sub.admissions / sub.person_years
-
-
-def difference_in_differences(
-    data: pd.DataFrame,
-    treated: str,
-    start,
-    comparison=None,
-    se: str | None = None,
-    level: float = 0.95,
-) -> pd.DataFrame:
-    """The pilot's effect: the change in the treated municipality minus the change in the others.
-
-    With rates per 1,000 residents-years pooled over the periods before and after the
-    start, the estimate is ``(treated after - treated before) - (comparison after -
-    comparison before)``. It assumes both would have moved in parallel without the
-    pilot: check the periods before the start in :func:`plot_difference_in_differences`.
-
-    Parameters
-    ----------
-    data : DataFrame
-        Resident-level counts from :func:`admission_counts` (for clustered standard
-        errors), or municipality rates from :func:`admission_rates`.
-    treated : str
-        Municipality code of the pilot.
-    start : date-like
-        First day of the pilot; periods starting on or after it count as "after".
-    comparison : list of str, optional
-        Comparison municipalities (default: all others).
-    se : {'cluster', 'poisson'}, optional
-        ``'cluster'`` (default with resident-level data): robust standard error
-        clustered by resident (the linearised variance of the four rates), which allows
-        for residents admitted again and again; ``'poisson'`` (default with rates):
-        admissions as independent Poisson counts, too narrow when admissions cluster in
-        the same patients.
-    level : float
-        Confidence level of the interval (normal approximation).
-
-    Returns
-    -------
-    DataFrame
-        One row: ``treated``, ``comparison``, ``start``, ``periods_before``,
-        ``periods_after``, ``treated_before``, ``treated_after``, ``comparison_before``,
-        ``comparison_after``, ``estimate`` (per 1,000 residents-years), ``se``,
-        ``ci_low``, ``ci_high``, ``level``, ``relative_effect``, ``se_method``.
-
-    Examples
-    --------
-    >>> from pecdata.examples import example_warehouse
-    >>> c = admission_counts(example_warehouse())
-    >>> did = difference_in_differences(c, "FAL", "2023-07-01")
-    >>> bool(did.ci_low.iloc[0] < did.estimate.iloc[0] < did.ci_high.iloc[0])
-    True
-    """
-    need = {"municipality_code", "period", "admissions", "person_years"}
-    if not need <= set(data.columns):
-        raise ValueError(
-            f"data needs columns {sorted(need)} (from admission_counts or "
-            f"admission_rates); got {list(data.columns)}"
-        )
-    resident_level = "resident_id" in data.columns
-    se = ("cluster" if resident_level else "poisson") if se is None else se
-    if se not in ("cluster", "poisson"):
-        raise ValueError(f"se must be 'cluster' or 'poisson', got {se!r}")
-    if se == "cluster" and not resident_level:
-        raise ValueError("se='cluster' needs resident-level data from admission_counts")
-    units = sorted(data.municipality_code.astype(str).unique())
-    if treated not in units:
-        raise ValueError(f"treated municipality {treated!r} is not in the data (it has {units})")
-    comparison = [u for u in units if u != treated] if comparison is None else list(comparison)
-    bad = [u for u in comparison if u not in units or u == treated]
-    if bad or not comparison:
-        raise ValueError(f"comparison must be other municipalities of {units}; got {comparison!r}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level!r}")
-    start = pd.Timestamp(start)
-    d = data[data.municipality_code.isin([treated] + comparison)]
-    after = (d.period >= start).to_numpy()
-    n_a, n_b = d.period[after].nunique(), d.period[~after].nunique()
-    if n_a < 2 or n_b < 2:
-        raise ValueError(
-            f"need at least 2 periods before and after {start.date()}; have "
-            f"{n_b} before and {n_a} after"
-        )
-    cell = 2 * (d.municipality_code == treated).to_numpy() + after  # C0 C1 T0 T1
-    N = np.bincount(cell, d.admissions, minlength=4)
-    P = np.bincount(cell, d.person_years, minlength=4)
-    R = 1000 * N / P
-    sign = np.array([1, -1, -1, 1])
-    est = float(sign @ R)
-    if se == "cluster":
-        resid = (
-            (d.admissions.to_numpy() - R[cell] / 1000 * d.person_years.to_numpy())
-            * 1000
-            / P[cell]
-            * sign[cell]
-        )
-        z = pd.Series(resid).groupby(d.resident_id.to_numpy()).sum().to_numpy()
-        s = float(np.sqrt((z**2).sum() * len(z) / (len(z) - 1)))
-        method = f"clustered by resident ({len(z):,} residents)"
-    else:
-        s, method = float(np.sqrt((1e6 * N / P**2).sum())), "Poisson counts"
-    q = stats.norm.ppf(0.5 + level / 2)
-    return pd.DataFrame(
-        [
-            dict(
-                treated=treated,
-                comparison=",".join(comparison),
-                start=start,
-                periods_before=n_b,
-                periods_after=n_a,
-                treated_before=R[2],
-                treated_after=R[3],
-                comparison_before=R[0],
-                comparison_after=R[1],
-                estimate=est,
-                se=s,
-                ci_low=est - q * s,
-                ci_high=est + q * s,
-                level=level,
-                relative_effect=est / (R[3] - est),
-                se_method=method,
-            )
-        ]
-    )
-
-
-def plot_difference_in_differences(data: pd.DataFrame, treated: str, start, comparison=None):
-    """The treated municipality's rate against the comparison group's, before and after.
-
-    ``data`` as in :func:`difference_in_differences`.
-
-    Examples
-    --------
-    >>> from pecdata.examples import example_warehouse
-    >>> fig = plot_difference_in_differences(admission_rates(example_warehouse()), "FAL",
-    ...                                      "2023-07-01")
-    >>> len(fig.axes[0].lines) >= 2
-    True
-    """
-    import matplotlib.pyplot as plt
-
-    from pecdata.plots.theme import PALETTE
-
-    units = sorted(data.municipality_code.astype(str).unique())
-    comparison = [u for u in units if u != treated] if comparison is None else list(comparison)
-    t, c = _series(data, [treated]), _series(data, comparison)
-    fig, ax = plt.subplots(figsize=(9, 4))
-    ax.plot(t.index, t, marker="o", color=PALETTE[1], label=f"{treated} (pilot)")
-    ax.plot(c.index, c, marker="o", color=PALETTE[0], label="comparison municipalities")
-    ax.axvline(pd.Timestamp(start), color="black", ls="--", lw=1, label="pilot starts")
-    ax.set(
-        ylabel="Admissions per 1,000 residents-years",
-        title="Pilot against comparison group (difference in differences)",
-    )
-    ax.legend(fontsize="small")
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    return fig
-
-
 def indicator_targets(
-    wh, municipality: str, start, min_age: int = 75, targets: dict | None = None
+    wh, municipality: str, start, min_age: int = 75, targets: dict | None = None, comparison=None
 ) -> pd.DataFrame:
     """A pilot's indicators before and after its start, against their targets.
+
+    The region's rates move without any pilot (ageing, trends, the way the oldest
+    die), so a target is measured **against the comparison group**: ``expected`` is
+    the pilot municipality's rate before the start moved by the comparison
+    municipalities' change (``before * comparison_after / comparison_before``), the
+    rate to expect without the pilot, and the target is ``expected * (1 + target)``.
+    ``relative_change_pct`` is the change against that expectation (the ratio form of
+    a difference in differences); ``change_pct``, the naive before/after change, is
+    kept to show how much of it the region's own trend explains.
 
     Parameters
     ----------
@@ -406,14 +258,20 @@ def indicator_targets(
     min_age : int
         The pilot's residents (age on 31 December).
     targets : dict, optional
-        Indicator -> target as a relative change from before (e.g. ``-0.15``); default
-        :data:`DEFAULT_TARGETS`. Lower is better for every indicator here.
+        Indicator -> target as a relative change against the comparison group (e.g.
+        ``-0.15``); default :data:`DEFAULT_TARGETS`. Lower is better for every
+        indicator here.
+    comparison : list of str, optional
+        Comparison municipalities (default: all others).
 
     Returns
     -------
     DataFrame
-        ``indicator``, ``unit``, ``before``, ``after``, ``target``, ``change_pct`` and
-        ``met``.
+        ``indicator``, ``unit``, ``before``, ``after``, ``comparison_before``,
+        ``comparison_after``, ``expected`` (without the pilot), ``target``,
+        ``change_pct`` (own before/after), ``comparison_change_pct``,
+        ``relative_change_pct`` (after against expected) and ``met``
+        (``after <= target``).
 
     Examples
     --------
@@ -421,6 +279,9 @@ def indicator_targets(
     >>> t = indicator_targets(example_warehouse(), "FAL", "2023-07-01")
     >>> t.indicator.tolist()[0]
     'acute_admissions_per_1000'
+    >>> r = t.iloc[0]
+    >>> bool(abs(r.expected - r.before * r.comparison_after / r.comparison_before) < 1e-9)
+    True
     """
     targets = dict(DEFAULT_TARGETS if targets is None else targets)
     unknown = sorted(set(targets) - set(DEFAULT_TARGETS))
@@ -432,80 +293,73 @@ def indicator_targets(
                 f"target for {k} is a relative change and must be -1 or more, got {v!r}"
             )
     start = pd.Timestamp(start)
-    units = wh["resident_years"].municipality_code.astype(str).unique()
+    units = sorted(wh["resident_years"].municipality_code.astype(str).unique())
     if municipality not in units:
-        raise ValueError(f"unknown municipality {municipality!r}; choose from {sorted(units)}")
+        raise ValueError(f"unknown municipality {municipality!r}; choose from {units}")
+    comparison = [u for u in units if u != municipality] if comparison is None else comparison
+    bad = [u for u in comparison if u not in units or u == municipality]
+    if bad or not comparison:
+        raise ValueError(f"comparison must be other municipalities of {units}; got {comparison!r}")
 
     def before_after(level, acute=True, measure="contacts"):
         r = admission_rates(wh, min_age, "M", acute, level, measure)
-        r = r[r.municipality_code == municipality]
-        a = r.period >= start
-        return [1000 * r.admissions[m].sum() / r.person_years[m].sum() for m in (~a, a)]
+        out = []
+        for group in ([municipality], comparison):
+            g = r[r.municipality_code.isin(group)]
+            a = g.period >= start
+            out += [1000 * g.admissions[m].sum() / g.person_years[m].sum() for m in (~a, a)]
+        return out
 
-    rs = readmission_shares(wh, min_age, "M", municipality)
-    a = rs.period >= start
-    values = {
-        "acute_admissions_per_1000": before_after("inpatient"),
-        "ed_visits_per_1000": before_after("emergency"),
-        "bed_days_per_1000": before_after("inpatient", False, "bed_days"),
-        "readmission_30d_pct": [
-            100 * rs.readmitted[m].sum() / rs.discharges[m].sum() for m in (~a, a)
-        ],
+    def readmissions():
+        out = []
+        for group in (municipality, comparison):
+            rs = readmission_shares(wh, min_age, "M", group)
+            a = rs.period >= start
+            out += [100 * rs.readmitted[m].sum() / rs.discharges[m].sum() for m in (~a, a)]
+        return out
+
+    compute = {
+        "acute_admissions_per_1000": lambda: before_after("inpatient"),
+        "ed_visits_per_1000": lambda: before_after("emergency"),
+        "bed_days_per_1000": lambda: before_after("inpatient", False, "bed_days"),
+        "readmission_30d_pct": readmissions,
     }
     rows = []
     for k, rel in targets.items():
-        before, after = values[k]
-        target = before * (1 + rel)
+        before, after, c_before, c_after = compute[k]()
+        expected = before * c_after / c_before
+        target = expected * (1 + rel)
         unit = "% of discharges" if k.endswith("pct") else "per 1,000 residents-years"
         rows.append(
-            (k, unit, before, after, target, 100 * (after / before - 1), bool(after <= target))
+            (
+                k,
+                unit,
+                before,
+                after,
+                c_before,
+                c_after,
+                expected,
+                target,
+                100 * (after / before - 1),
+                100 * (c_after / c_before - 1),
+                100 * (after / expected - 1),
+                bool(after <= target),
+            )
         )
     return pd.DataFrame(
-        rows, columns=["indicator", "unit", "before", "after", "target", "change_pct", "met"]
-    )
-
-
-def evaluated_intervention(intervention, did: pd.DataFrame):
-    """The intervention with its admissions effect and range taken from an evaluation.
-
-    The DiD's relative effect on the whole target population is divided by the
-    intervention's coverage (its effect is per reached patient); the confidence
-    interval becomes the range. This is how step 9 feeds the next planning cycle.
-
-    Examples
-    --------
-    >>> from pecdata.examples import example_warehouse
-    >>> from pecdata.planning.interventions import catalogue
-    >>> did = difference_in_differences(admission_counts(example_warehouse()), "FAL",
-    ...                                 "2023-07-01")
-    >>> iv = evaluated_intervention(catalogue()["mobile_home_team"], did)
-    >>> iv.ranges["admissions"][0] <= iv.admissions <= iv.ranges["admissions"][1]
-    True
-    """
-    row = did.iloc[0]
-    counterfactual = row.treated_after - row.estimate
-    if counterfactual <= 0:
-        raise ValueError(
-            "the evaluation's counterfactual rate is not positive; cannot turn "
-            "it into a relative effect"
-        )
-
-    def rel(x):
-        return float(np.clip(x / counterfactual / max(intervention.coverage, 1e-9), -1, 5))
-
-    lo, hi = sorted((rel(row.ci_low), rel(row.ci_high)))
-    ranges = dict(intervention.ranges, admissions=(lo, hi))
-    sources = dict(
-        intervention.sources,
-        admissions=(
-            f"V: difference in differences in {row.treated} from {row.start.date()}: "
-            f"{row.estimate:.1f} per 1,000 ({row.level:.0%} CI {row.ci_low:.1f} to "
-            f"{row.ci_high:.1f}), {row.se_method}"
-        ),
-    )
-    return dataclasses.replace(
-        intervention,
-        admissions=float(np.clip(rel(row.estimate), lo, hi)),
-        ranges=ranges,
-        sources=sources,
+        rows,
+        columns=[
+            "indicator",
+            "unit",
+            "before",
+            "after",
+            "comparison_before",
+            "comparison_after",
+            "expected",
+            "target",
+            "change_pct",
+            "comparison_change_pct",
+            "relative_change_pct",
+            "met",
+        ],
     )

@@ -72,6 +72,11 @@ class Baseline:
     costs: str
     by_year: dict = field(repr=False)
     target_occupancy: float = TARGET_OCCUPANCY
+    #: The part of the wards' unused capacity that right-sizing can remove: capacity above
+    #: what the year's use needs at :data:`TARGET_OCCUPANCY` (cost and staff minutes).
+    #: None: all of ``unused_ward_sek`` (older baselines).
+    removable_ward_sek: float | None = None
+    removable_ward_minutes: np.ndarray | None = field(default=None, repr=False)
 
     def table(self) -> pd.DataFrame:
         """Per year, segment and level of care: contacts, bed-days, PEC cost, staff minutes.
@@ -166,7 +171,23 @@ def _pec_parts(wh, tables, year, ids) -> dict:
     uc = uc[uc.year == year]
     ward = (uc.unit_type.astype(str) == "ward").to_numpy()
     mins = uc[ward].groupby(uc.resource.astype(str)[ward]).minutes.sum()
+    # what right-sizing can remove: capacity above what the use needs at target occupancy
+    pw = pr[(pr.year == year) & (pr.unit_type.astype(str) == "ward")]
+    need = pw.used_quantity / TARGET_OCCUPANCY
+    removable_qty = np.maximum(pw.practical_capacity - need, 0)
+    unused_qty = np.maximum(pw.practical_capacity - pw.used_quantity, 0)
+    share = np.where(
+        unused_qty > 0, np.minimum(removable_qty / unused_qty.where(unused_qty > 0, 1), 1), 0
+    )
+    share = pd.Series(share, index=pw.pool_id.astype(str).to_numpy())
+    uw = uc[ward]
+    rshare = share.reindex(uw.pool_id.astype(str)).fillna(0).to_numpy()
+    removable_mins = (
+        pd.Series(uw.minutes.to_numpy() * rshare).groupby(uw.resource.astype(str).to_numpy()).sum()
+    )
     return dict(
+        removable_ward=float((uw.cost_sek.clip(lower=0).to_numpy() * rshare).sum()),
+        removable_ward_minutes=removable_mins,
         cost=ec.cost_sek.to_numpy(),
         bed_cost=bed,
         per_minute=agg.cost / agg.cap,
@@ -216,6 +237,8 @@ def _simple_parts(wh, year, ids, per_enc) -> dict:
         unused_ward=0.0,
         unused_other=0.0,
         ward_minutes=pd.Series(dtype=float),
+        removable_ward=0.0,
+        removable_ward_minutes=pd.Series(dtype=float),
     )
 
 
@@ -386,6 +409,11 @@ def build_baseline(
         unused_ward_sek=s["unused_ward"],
         unused_other_sek=s["unused_other"],
         unused_ward_minutes=s["ward_minutes"].reindex(list(PROFESSIONS)).fillna(0).to_numpy(),
+        removable_ward_sek=s["removable_ward"],
+        removable_ward_minutes=s["removable_ward_minutes"]
+        .reindex(list(PROFESSIONS))
+        .fillna(0)
+        .to_numpy(),
         costs="simple" if tables is None else "pec",
         by_year=by_year,
     )

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from pecdata.planning.scenarios import _evaluate
+from pecdata.planning.search import _exact, _greedy, _limit, _tensors
 
 __all__ = [
     "pilot_profiles",
@@ -67,9 +68,12 @@ def pilot_profiles(
     -------
     DataFrame
         ``key``, ``name``, ``year_since_start`` (0 = the start year), ``own_cost_sek``,
-        ``staff_fte`` (staff the pilot adds), ``net_effect_sek`` (the fall in the
-        region's total cost, own costs included; negative = costs more),
-        ``admissions_avoided``.
+        ``staff_fte`` (all the staff the pilot needs: ``new_posts_fte``, the posts it
+        creates, plus ``moved_work_fte``, the staff needed where the work moves to, e.g.
+        primary care taking specialist follow-ups or digital visits; staff freed at the
+        level the work leaves cannot fill those posts, so they are not netted off),
+        ``net_effect_sek`` (the fall in the region's total cost, own costs included;
+        negative = costs more), ``admissions_avoided``.
 
     Examples
     --------
@@ -91,7 +95,9 @@ def pilot_profiles(
                     iv.name,
                     t,
                     a["intervention_cost_sek"][1, t],
+                    a["_own_fte"][1, t] + a["_moved_fte"][1, t],
                     a["_own_fte"][1, t],
+                    a["_moved_fte"][1, t],
                     a["total_cost_sek"][0, t] - a["total_cost_sek"][1, t],
                     a["acute_admissions"][0, t] - a["acute_admissions"][1, t],
                 )
@@ -104,6 +110,8 @@ def pilot_profiles(
             "year_since_start",
             "own_cost_sek",
             "staff_fte",
+            "new_posts_fte",
+            "moved_work_fte",
             "net_effect_sek",
             "admissions_avoided",
         ],
@@ -131,12 +139,16 @@ def score_pilots(
         (default :data:`DEFAULT_WEIGHTS`); they are rescaled to sum to 1.
     effect : {'net_effect_sek', 'admissions_avoided'}
         What counts as effect: the effect in the last planning year (at full scale).
+        With ``'net_effect_sek'`` the effect criterion is the saving *before* the
+        pilot's own costs (``gross_effect_sek``), because own costs are the cost
+        criterion: scoring the net effect beside the cost would count the cost twice.
 
     Returns
     -------
     DataFrame
-        One row per pilot, best first: ``rank``, ``key``, ``name``, ``effect``,
-        ``own_cost_sek`` (all years), ``staff_fte`` (peak), ``feasibility``,
+        One row per pilot, best first: ``rank``, ``key``, ``name``, ``effect`` (the
+        scored effect), ``net_effect_sek`` (last year, own costs included; shown, not
+        scored), ``own_cost_sek`` (all years), ``staff_fte`` (peak), ``feasibility``,
         ``time_to_effect`` (years), the scaled criteria ``s_*`` and ``score``.
 
     Examples
@@ -160,7 +172,13 @@ def score_pilots(
     prof = pilot_profiles(baseline, ivs, years, capacity_released)
     g = prof.groupby("key", sort=False)
     df = pd.DataFrame({"key": [iv.key for iv in ivs], "name": [iv.name for iv in ivs]})
-    df["effect"] = g[effect].last().reindex(df.key).to_numpy()
+    last = g.last().reindex(df.key)
+    df["effect"] = (
+        (last.net_effect_sek + last.own_cost_sek).to_numpy()  # gross: cost is scored once
+        if effect == "net_effect_sek"
+        else last[effect].to_numpy()
+    )
+    df["net_effect_sek"] = last.net_effect_sek.to_numpy()
     df["own_cost_sek"] = g.own_cost_sek.sum().reindex(df.key).to_numpy()
     df["staff_fte"] = g.staff_fte.max().reindex(df.key).to_numpy()
     df["feasibility"] = [iv.feasibility for iv in ivs]
@@ -183,77 +201,6 @@ def score_pilots(
     return df
 
 
-def _limit(name: str, value, years: int) -> np.ndarray:
-    v = (
-        np.broadcast_to(np.asarray(value, float), (years,)).copy()
-        if np.ndim(value) == 0
-        else np.asarray(value, float)
-    )
-    if v.shape != (years,):
-        raise ValueError(f"{name} must be one number or one per year ({years}), got {value!r}")
-    if not np.isfinite(v).all() or (v < 0).any():
-        raise ValueError(f"{name} must be 0 or more in every year, got {value!r}")
-    return v
-
-
-def _tensors(prof: pd.DataFrame, keys, years: int, objective: str):
-    """Per pilot, start option (years = not started) and calendar year: cost, staff, value."""
-    n = len(keys)
-    C = np.zeros((n, years + 1, years))
-    F, V = C.copy(), C.copy()
-    for j, k in enumerate(keys):
-        p = prof[prof.key == k].sort_values("year_since_start")
-        for s in range(years):
-            m = years - s
-            C[j, s, s:] = p.own_cost_sek.to_numpy()[:m]
-            F[j, s, s:] = p.staff_fte.to_numpy()[:m]
-            V[j, s, s:] = p[objective].to_numpy()[:m]
-    return C, F, V
-
-
-def _exact(C, F, V, budget, staff):
-    n, base, years = C.shape
-    best, best_val = None, -np.inf
-    total = base**n
-    js = np.arange(n)
-    powers = base ** np.arange(n)
-    for lo in range(0, total, 1 << 16):
-        combos = np.arange(lo, min(total, lo + (1 << 16)))
-        digits = (combos[:, None] // powers[None, :]) % base
-        cost = C[js, digits].sum(1)
-        fte = F[js, digits].sum(1)
-        ok = (cost <= budget + 1e-6).all(1) & (fte <= staff + 1e-9).all(1)
-        if ok.any():
-            val = np.where(ok, V[js, digits].sum((1, 2)), -np.inf)
-            i = int(np.argmax(val))
-            if val[i] > best_val + 1e-9:
-                best, best_val = digits[i], val[i]
-    return best
-
-
-def _greedy(C, F, V, budget, staff):
-    """Net effect per krona of own cost, best first; each in the earliest year it fits."""
-    n, base, years = C.shape
-    value_full = V[:, 0].sum(1)
-    cost_full = C[:, 0].sum(1)
-    ratio = np.where(cost_full > 0, value_full / np.maximum(cost_full, 1e-9), np.inf)
-    order = np.lexsort((-value_full, -ratio))
-    choice = np.full(n, years)
-    used_c, used_f = np.zeros(years), np.zeros(years)
-    for j in order:
-        for s in range(years):
-            if V[j, s].sum() <= 0:
-                continue
-            if (used_c + C[j, s] <= budget + 1e-6).all() and (
-                used_f + F[j, s] <= staff + 1e-9
-            ).all():
-                choice[j] = s
-                used_c += C[j, s]
-                used_f += F[j, s]
-                break
-    return choice
-
-
 def sequence_pilots(
     baseline,
     interventions,
@@ -274,13 +221,16 @@ def sequence_pilots(
     budget_sek : float or list of float
         Money for the pilots' own costs (start-up, staff, running) in each year.
     staff_fte : float or list of float
-        New staff the pilots may add in each year (FTE).
+        Staff the pilots may need in each year (FTE): their new posts and the staff
+        needed where they move work to (``staff_fte`` of :func:`pilot_profiles`).
     years : int
         Planning years.
     method : {'auto', 'exact', 'greedy'}
         ``'auto'`` is exact up to :data:`EXACT_MAX_PILOTS` pilots, else greedy.
     objective : {'net_effect_sek', 'admissions_avoided'}
-        What to maximise, summed over the planning years.
+        What to maximise, summed over the planning years. Plans that tie on it are
+        separated by the other objective, then by the lower own cost, so a pilot that
+        contributes nothing to either is not started.
 
     Returns
     -------
@@ -328,9 +278,11 @@ def sequence_pilots(
             f"{len(ivs)}; use method='greedy'"
         )
     C, F, V = _tensors(prof, keys, years, objective)
+    other = next(o for o in OBJECTIVES if o != objective)
+    W = _tensors(prof, keys, years, other)[2]
     t0 = time.perf_counter()
     choice = (
-        _exact(C, F, V, budget, staff) if method == "exact" else _greedy(C, F, V, budget, staff)
+        _exact(C, F, V, budget, staff, W) if method == "exact" else _greedy(C, F, V, budget, staff)
     )
     seconds = time.perf_counter() - t0
     if choice is None:

@@ -49,6 +49,7 @@ __all__ = [
     "scenario_summary",
     "example_baseline",
     "MEASURES",
+    "DEFAULT_DISCOUNT_RATE",
     "SEGMENTS",
     "AGE_BAND_LABELS",
 ]
@@ -200,10 +201,14 @@ def _evaluate(
     d_bd = bd.sum(1) - bd0.sum(1)
     freed_beds = np.maximum(-d_bd, 0) * b.cost_per_bed_day
     unused0 = np.full(H, b.unused_ward_sek + b.unused_other_sek)
+    # right-sizing removes capacity above what the wards need at target occupancy: its
+    # saving is the cost of that capacity, not of all unused ward capacity
+    removable = b.unused_ward_sek if b.removable_ward_sek is None else b.removable_ward_sek
+    removable_min = (
+        b.unused_ward_minutes if b.removable_ward_minutes is None else b.removable_ward_minutes
+    )
     unused = (
-        unused0
-        - ward_removed * b.unused_ward_sek
-        + (1 - capacity_released) * (freed_staff + freed_beds)
+        unused0 - ward_removed * removable + (1 - capacity_released) * (freed_staff + freed_beds)
     )
     staff_cost_per_fte = b.cost_per_minute * b.practical_minutes_per_fte
     own_cost = own_cost + (added_fte * staff_cost_per_fte).sum(1)
@@ -222,7 +227,7 @@ def _evaluate(
         fte0
         + d_fte.sum(1)
         + added_fte
-        - ward_removed[:, None] * b.unused_ward_minutes / b.practical_minutes_per_fte
+        - ward_removed[:, None] * removable_min / b.practical_minutes_per_fte
     )
     readm0 = b.readmissions * growth
     out = {
@@ -245,6 +250,8 @@ def _evaluate(
         "person_years": ((growth * b.person_years).sum(1),) * 2,
         "_reached": (np.zeros(H), reached),
         "_own_fte": (np.zeros(H), added_fte.sum(1)),
+        # staff needed where the work moves to (e.g. primary care taking follow-ups)
+        "_moved_fte": (np.zeros(H), (np.maximum(d_min, 0) * fte_per_min).sum((1, 2))),
     }
     return {k: np.vstack(v) for k, v in out.items()}
 
@@ -309,6 +316,13 @@ def _frame(arr: dict, base_year: int) -> pd.DataFrame:
     return df
 
 
+#: Yearly discount rate of multi-year totals: 3 %, the rate of the Swedish Dental and
+#: Pharmaceutical Benefits Agency's guidance for health-economic evaluations (TLV,
+#: Läkemedelsförmånsnämndens allmänna råd LFNAR 2003:2 and TLV's 2017 guidance: costs and
+#: effects discounted at 3 %; R, check the current edition).
+DEFAULT_DISCOUNT_RATE = 0.03
+
+
 def scenario_summary(
     result: pd.DataFrame,
     measures=(
@@ -321,8 +335,13 @@ def scenario_summary(
         "bed_days",
         "staff_fte",
     ),
+    discount_rate: float = DEFAULT_DISCOUNT_RATE,
 ) -> pd.DataFrame:
     """A planner's table: one row per measure, the change in each year and in total.
+
+    Money and events later in the plan weigh less than now: ``change, discounted`` sums
+    each year's change times ``(1 + discount_rate) ** -t``, ``t`` = 0 in the first
+    planning year (:data:`DEFAULT_DISCOUNT_RATE`, 3 % as in Swedish TLV guidance).
 
     Parameters
     ----------
@@ -330,20 +349,23 @@ def scenario_summary(
         From :func:`run_scenario`.
     measures : sequence of str
         Keys of :data:`MEASURES`, in the order wanted.
+    discount_rate : float
+        Yearly discount rate of ``change, discounted`` (0 for none).
 
     Returns
     -------
     DataFrame
-        ``measure``, ``unit``, one ``change <year>`` column per year and
-        ``change, all years`` (summed; empty for stocks such as FTE and beds).
+        ``measure``, ``unit``, one ``change <year>`` column per year,
+        ``change, all years`` (summed; empty for stocks such as FTE and beds) and
+        ``change, discounted`` (the same, discounted to the first planning year).
 
     Examples
     --------
     >>> from pecdata.planning.interventions import catalogue
     >>> b = example_baseline()
     >>> t = scenario_summary(run_scenario(b, list(catalogue().values()), horizon=3))
-    >>> list(t.columns)[:2]
-    ['measure', 'unit']
+    >>> list(t.columns)[:2], t.columns[-1]
+    (['measure', 'unit'], 'change, discounted')
     """
     unknown = [m for m in measures if m not in MEASURES]
     if unknown:
@@ -352,8 +374,13 @@ def scenario_summary(
     wide = sub.pivot_table(index="measure", columns="year", values="change", sort=False)
     wide.columns = [f"change {c}" for c in wide.columns]
     flows = [m for m in measures if MEASURES[m][1] != "FTE" and m != "staffed_beds"]
+    if not np.isfinite(discount_rate) or not 0 <= discount_rate < 1:
+        raise ValueError(f"discount_rate must be from 0 to 1 (e.g. 0.03), got {discount_rate!r}")
+    factor = (1.0 + discount_rate) ** -(sub.year - sub.year.min()).astype(float)
     wide["change, all years"] = sub.groupby("measure", sort=False).change.sum()
-    wide.loc[[m for m in measures if m not in flows], "change, all years"] = np.nan
+    wide["change, discounted"] = (sub.change * factor).groupby(sub.measure, sort=False).sum()
+    stocks = [m for m in measures if m not in flows]
+    wide.loc[stocks, ["change, all years", "change, discounted"]] = np.nan
     wide = wide.reindex(list(measures))
     wide.insert(0, "unit", [MEASURES[m][1] for m in wide.index])
     return wide.reset_index().rename_axis(None, axis=1)

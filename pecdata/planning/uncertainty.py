@@ -13,7 +13,9 @@ stores a low-high range beside each central value. Two questions follow:
   so the same seed gives the same intervals.
 
 The share of freed capacity that management releases is a decision more than an
-assumption, but it moves the cost result a lot; pass ``capacity_range`` to include it.
+assumption, but it is the largest driver of the cost result, so it is drawn by default
+(:data:`DEFAULT_CAPACITY_RANGE`, in the tornado as in the Monte Carlo); pass
+``capacity_range=None`` to hold it at ``capacity_released`` and say so beside the result.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pandas as pd
 from pecdata.planning.scenarios import MEASURES, _evaluate, _growth
 
 __all__ = [
+    "DEFAULT_CAPACITY_RANGE",
     "uncertain_parameters",
     "tornado",
     "plot_tornado",
@@ -34,6 +37,10 @@ __all__ = [
 ]
 
 CAPACITY = ("scenario", "capacity_released")
+#: Low and high share of freed capacity that is really removed (posts not refilled, beds
+#: closed). E: from "half of it" as the central case, a quarter to three quarters; Kaplan &
+#: Anderson (2007): unused capacity is a saving only when management acts on it.
+DEFAULT_CAPACITY_RANGE = (0.25, 0.75)
 _STOCKS = {m for m, (_, unit, _) in MEASURES.items() if unit in ("FTE", "beds")}
 
 
@@ -106,7 +113,7 @@ def tornado(
     measure: str = "total_cost_sek",
     horizon: int = 5,
     capacity_released: float = 0.5,
-    capacity_range: tuple | None = (0.25, 0.75),
+    capacity_range: tuple | None = DEFAULT_CAPACITY_RANGE,
     projection: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One-way sensitivity: the result at each assumption's low and high value.
@@ -220,7 +227,7 @@ def draw_parameters(
     n: int = 1000,
     seed: int = 2022,
     capacity_released: float = 0.5,
-    capacity_range: tuple | None = None,
+    capacity_range: tuple | None = DEFAULT_CAPACITY_RANGE,
 ) -> pd.DataFrame:
     """Draw every ranged assumption ``n`` times (triangular: low, central value, high).
 
@@ -241,7 +248,7 @@ def draw_parameters(
     -------
     DataFrame
         One row per draw, one column per assumption named ``"<intervention>: <parameter>"``
-        (and ``"scenario: capacity_released"`` if ``capacity_range`` is given).
+        and ``"scenario: capacity_released"`` (unless ``capacity_range`` is None: held).
 
     Examples
     --------
@@ -273,7 +280,7 @@ def monte_carlo(
     seed: int = 2022,
     horizon: int = 5,
     capacity_released: float = 0.5,
-    capacity_range: tuple | None = None,
+    capacity_range: tuple | None = DEFAULT_CAPACITY_RANGE,
     projection: pd.DataFrame | None = None,
     measures=(
         "total_cost_sek",
@@ -296,6 +303,11 @@ def monte_carlo(
         Seed of ``numpy.random.default_rng``.
     measures : sequence of str
         Measures to keep (keys of :data:`pecdata.planning.scenarios.MEASURES`).
+    capacity_released, capacity_range
+        The share of freed capacity really removed is drawn from ``capacity_range``
+        (default :data:`DEFAULT_CAPACITY_RANGE`, triangular around
+        ``capacity_released``); ``capacity_range=None`` holds it at
+        ``capacity_released`` (state that the interval then leaves it out).
     Other parameters as in :func:`tornado`.
 
     Returns

@@ -55,6 +55,8 @@ def funnel_plot(
     xlabel: str | None = None,
     ylabel: str | None = None,
     title: str = "Funnel plot",
+    tau2: float | None = None,
+    phi: float | None = None,
 ) -> Figure:
     """Units as points against their size, with 95 % and 99.8 % control limits.
 
@@ -62,7 +64,7 @@ def funnel_plot(
     ----------
     data : DataFrame
         One row per unit, e.g. from :func:`pecdata.analyses.indicators.avoidable_admissions`
-        (``x="expected"``, ``y="ratio"``, ``kind="ratio"``) or
+        (``x="expected_reference"``, ``y="ratio"``, ``kind="ratio"``) or
         :func:`pecdata.analyses.indicators.readmissions_30d` (``x="discharges"``,
         ``y="rate"``, ``kind="proportion"``).
     x, y : str
@@ -79,6 +81,12 @@ def funnel_plot(
     highlight : str or list, optional
         Unit names (in ``label``) to ring in black.
     xlabel, ylabel, title : str, optional
+    tau2, phi : float, optional
+        Overdispersion that widens the limits (additive random-effects variance,
+        multiplicative factor; see :func:`pecdata.analyses.funnel.funnel_limits`).
+        Default: what ``data.attrs["funnel"]`` records (set by
+        :func:`pecdata.analyses.indicators.avoidable_admissions` and
+        :func:`pecdata.analyses.funnel.funnel_data`), else none.
 
     Returns
     -------
@@ -99,7 +107,11 @@ def funnel_plot(
     if target is None:
         target = 1.0 if kind == "ratio" else float(np.nansum(value * size) / np.nansum(size))
     grid = np.linspace(max(np.nanmin(size) * 0.8, 1e-9), np.nanmax(size) * 1.05, 200)
-    lim = funnel_limits(grid, target / per, kind)
+    recorded = data.attrs.get("funnel", {})
+    tau2 = float(recorded.get("tau2", 0.0)) if tau2 is None else tau2
+    phi = float(recorded.get("phi_used", 1.0)) if phi is None else phi
+    lim = funnel_limits(grid, target / per, kind, tau2=tau2, phi=phi)
+    wide = " (widened for overdispersion)" if tau2 > 0 or phi > 1 else ""
     fig = figure()
     ax = fig.subplots()
     for col, style in (("95", ":"), ("998", "--")):
@@ -110,10 +122,12 @@ def funnel_plot(
                 color="grey",
                 ls=style,
                 lw=1,
-                label=f"{'95 %' if col == '95' else '99.8 %'} limits" if side == "upper" else None,
+                label=f"{'95 %' if col == '95' else '99.8 %'} limits{wide}"
+                if side == "upper"
+                else None,
             )
     ax.axhline(target, color="black", lw=1, label="region")
-    point_lim = funnel_limits(size, target / per, kind)
+    point_lim = funnel_limits(size, target / per, kind, tau2=tau2, phi=phi)
     flag = np.select(
         [
             value > point_lim["upper_998"] * per,
