@@ -27,6 +27,7 @@ from pecdata.warehouse import Warehouse, add_tables, load, save
 from pecdata.warehouse.validation import ValidationError, check, validate
 from pecdata.warehouse.dictionary import data_dictionary, dictionary_markdown
 from pecdata.analyses.calibration import calibration_table
+from pecdata.analyses.cleaning import clean_region, copied_encounters
 from pecdata.analyses.current_state import (
     age_band,
     ed_flow,
