@@ -176,9 +176,9 @@ def test_lesson_text_cites_the_units_its_outputs_show(name, other_seed_runs):
         u
         for cell in nb.cells
         if cell.cell_type == "markdown"
-        for u in UNIT_ID.findall(re.sub(r"`[^`]*`", "", cell.source) + " ".join(
-            re.findall(r"`([^`]*)`", cell.source)
-        ))
+        for u in UNIT_ID.findall(
+            re.sub(r"`[^`]*`", "", cell.source) + " ".join(re.findall(r"`([^`]*)`", cell.source))
+        )
     }
     text = output_text(nb) + "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     missing = sorted(u for u in cited if u not in text)
@@ -211,9 +211,7 @@ def test_every_hint_runs_in_the_exercise_notebook(source, tmp_path):
     for cell in nb.cells:
         exercise_id = cell.metadata.get("pecdata", {}).get("exercise")
         for code in hints.get(exercise_id, []):
-            cells.append(
-                nbformat.v4.new_code_cell(code, metadata={"tags": ["hint", exercise_id]})
-            )
+            cells.append(nbformat.v4.new_code_cell(code, metadata={"tags": ["hint", exercise_id]}))
         cells.append(cell)
     nb.cells = cells
     path = tmp_path / "with_hints" / source.name

@@ -90,4 +90,3 @@ def clean_region(wh: Mapping):
     meta = dict(getattr(wh, "meta", {}) or {})
     meta["cleaning"] = {"copies_removed": int(copies.sum()), "same_visit": list(SAME_VISIT)}
     return Warehouse(tables, meta=meta)
-

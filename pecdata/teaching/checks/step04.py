@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from pecdata.teaching.checks.common import (
-    last_year,
-    pec_of,
-    person_years,
-    subject_mistakes,
-)
+from pecdata.teaching.checks.common import last_year, pec_of, person_years, subject_mistakes
 from pecdata.teaching.checks.expectations import Finding, Number
 from pecdata.teaching.checks.step03 import ward_answer
 from pecdata.teaching.feedback import exercise
