@@ -98,6 +98,7 @@ _LAZY = {
     "open_region": ("pecdata.teaching.exercises", "open_region"),
     "check_answer": ("pecdata.teaching.feedback", "check"),
     "progress": ("pecdata.teaching.feedback", "progress"),
+    "focus_options": ("pecdata.teaching.focus", "focus_options"),
 }
 
 
