@@ -123,19 +123,25 @@ def test_leak_detection_recognises_the_usual_formats():
     assert not leaks(F.Label("LAX", known=["LAX", "HAV"]), "HAV 0.06\nLAX 0.08")
 
 
+def answers_shown(solution: Path, wh, lesson) -> dict[str, list[str]]:
+    """Exercise id -> the forms of its right answer (default focus) in the lesson's outputs."""
+    text = output_text(lesson)
+    found = {}
+    for exercise_id in _exercise_ids(solution):
+        shown = leaks(F.expected(exercise_id, wh, **_defaults(solution)), text)
+        if shown:
+            found[exercise_id] = shown
+    return found
+
+
 # --- transfer, not copy: the default seed --------------------------------------------------------
 @pytest.mark.parametrize("solution", PAIRS, ids=lambda p: p.stem)
 def test_no_exercise_answer_appears_in_its_lesson(solution, teaching_dir):
     """At the default seed, in the lesson's stored outputs."""
     from pecdata.warehouse import load
 
-    wh = load(teaching_dir)
-    text = output_text(nbformat.read(LESSONS[solution.name], as_version=4))
-    found = {}
-    for exercise_id in _exercise_ids(solution):
-        shown = leaks(F.expected(exercise_id, wh, **_defaults(solution)), text)
-        if shown:
-            found[exercise_id] = shown
+    lesson = nbformat.read(LESSONS[solution.name], as_version=4)
+    found = answers_shown(solution, load(teaching_dir), lesson)
     assert not found, f"the lesson prints these exercises' answers: {found}"
 
 
@@ -163,12 +169,7 @@ def other_region(region):
 def test_no_exercise_answer_appears_in_its_lesson_on_another_seed(
     solution, other_seed_runs, other_region
 ):
-    text = output_text(other_seed_runs[solution.name])
-    found = {}
-    for exercise_id in _exercise_ids(solution):
-        shown = leaks(F.expected(exercise_id, other_region, **_defaults(solution)), text)
-        if shown:
-            found[exercise_id] = shown
+    found = answers_shown(solution, other_region, other_seed_runs[solution.name])
     assert not found, f"on seed {OTHER['seed']} the lesson prints these answers: {found}"
 
 
