@@ -9,10 +9,14 @@ SEED      ?= 2022
 DATA      ?= data/region
 STAMP     := $(VENV)/.installed
 DATASTAMP := $(DATA)/.complete
+# The parameters of the region, kept beside it (outside the folder that `generate --force`
+# replaces): the file changes only when a parameter does, and then the region is rebuilt.
+DATAPARAMS := residents=$(RESIDENTS) years=$(YEARS) seed=$(SEED)
+PARAMFILE  := $(DATA).params
 PKG_SOURCES := $(shell find pecdata -name '*.py' 2>/dev/null)
 
-.PHONY: all venv data book test test-fast lint bench exercises notebooks browser assets clean \
-        system-packages publishable
+.PHONY: all venv data lab book test test-fast lint bench exercises notebooks browser assets clean \
+        system-packages publishable FORCE
 
 all: book
 
@@ -24,12 +28,23 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-# The synthetic region at teaching size (Parquet + DuckDB), then its PEC costs.
+# The synthetic region at teaching size (Parquet + DuckDB), then its PEC costs. Another size or
+# seed (make data RESIDENTS=100000 SEED=7) rebuilds it; the stamp records the parameters.
 data: $(DATASTAMP)
-$(DATASTAMP): $(STAMP) $(PKG_SOURCES)
+$(PARAMFILE): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATAPARAMS)' | cmp -s - $@ || echo '$(DATAPARAMS)' > $@
+$(DATASTAMP): $(STAMP) $(PKG_SOURCES) $(PARAMFILE)
 	$(BIN)/pecdata generate --residents $(RESIDENTS) --years $(YEARS) --seed $(SEED) --out $(DATA) --force
 	$(BIN)/pecdata cost $(DATA)
-	touch $@
+	echo '$(DATAPARAMS)' > $@
+FORCE:
+
+# The course in JupyterLab, from the project's environment, with the teaching region set
+# (PECDATA_DIR): open notebooks/ for the steps and exercises/ for your exercises.
+LAB_OPTIONS ?=
+lab: $(DATASTAMP)
+	PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/jupyter lab --notebook-dir=$(CURDIR) $(LAB_OPTIONS)
 
 # Exercise notebooks are generated from the solutions (never edited by hand).
 exercises: $(STAMP)

@@ -28,6 +28,7 @@ from pecdata.warehouse.validation import ValidationError, check, validate
 from pecdata.warehouse.privacy import suppress_small_counts
 from pecdata.warehouse.dictionary import data_dictionary, dictionary_markdown
 from pecdata.analyses.calibration import calibration_table
+from pecdata.analyses.cleaning import clean_region, copied_encounters
 from pecdata.analyses.current_state import (
     age_band,
     ed_flow,
@@ -98,6 +99,7 @@ _LAZY = {
     "open_region": ("pecdata.teaching.exercises", "open_region"),
     "check_answer": ("pecdata.teaching.feedback", "check"),
     "progress": ("pecdata.teaching.feedback", "progress"),
+    "focus_options": ("pecdata.teaching.focus", "focus_options"),
 }
 
 

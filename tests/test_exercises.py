@@ -250,3 +250,66 @@ def test_untouched_exercise_notebook_runs_and_reports_not_answered(source, tmp_p
     messages = check_messages(nb)
     assert len(messages) == len(X.find_exercises(nbformat.read(source, as_version=4)))
     assert all("Not answered yet" in m for m in messages), messages
+
+
+# --- focus: a subject for each participant -------------------------------------------------------
+FOCUSED = [i for i in IDS if F.REGISTRY[i].focus]
+
+
+@pytest.mark.parametrize("exercise_id", FOCUSED)
+def test_checks_compute_the_answer_for_the_chosen_focus(exercise_id, region):
+    """Another valid subject has its own right answer, and the default's answer is wrong."""
+    from pecdata.teaching.focus import focus_options
+
+    e = F.REGISTRY[exercise_id]
+    options = focus_options(region, e.step)
+    default = F.expected(exercise_id, region)
+    for name in e.focus:
+        assert options[name]["default"] in options[name]["values"]
+        other = next(v for v in options[name]["values"] if v != options[name]["default"])
+        chosen = F.expected(exercise_id, region, **{name: other})
+        assert F.check(exercise_id, chosen.right_answer(), region, **{name: other}).correct
+        if chosen.right_answer() != default.right_answer():
+            result = F.check(exercise_id, default.right_answer(), region, **{name: other})
+            assert result.status == "incorrect", result
+
+
+def test_focus_options_list_each_steps_parameters_and_reject_invalid_values(region):
+    from pecdata.teaching.focus import PARAMETERS, focus_defaults, focus_options
+
+    steps = sorted({F.REGISTRY[i].step for i in IDS})
+    for step in steps:
+        options = focus_options(region, step)
+        assert options and set(options) == set(focus_defaults(step))
+        for name, option in options.items():
+            assert option["values"] and option["exercises"]
+            assert all(v not in option["values"] for v in PARAMETERS[name].exclude)
+    e = FOCUSED[0]
+    name = F.REGISTRY[e].focus[0]
+    result = F.check(e, 1.0, region, **{name: "no such subject"})
+    assert result.status == "error" and name in result.message and "choose one of" in result.message
+
+
+def test_feedback_names_the_real_mistake_for_share_vs_percent_and_exact_counts():
+    n = F.Number(5.7, unit="%", percent=True, tolerance=0.05, mistakes=[(2.4, "Both EDs.")])
+    assert "percentage" in n.assess(0.057)[1], "a share for a percentage is named as such"
+    assert "Both EDs" in n.assess(0.024)[1] and "percentage" in n.assess(0.024)[1]
+    count = F.Number(584, unit="encounters", rel=0.0)
+    for off_by_one in (583, 585):
+        status, message = count.assess(off_by_one)
+        assert status == "incorrect" and "exact" in message and "rounding" not in message
+    finding = F.Finding(
+        F.Label("VAL-W-SUR", what="unit_id", known=["VAL-W-SUR", "HAV-W-SUR"]),
+        F.Number(12.5, tolerance=0.05, mistakes=[(3.1, "That is its largest single pool.")]),
+    )
+    assert finding.assess(("VAL-W-SUR", 12.5))[0] == "correct"
+    assert "largest single pool" in finding.assess(pd.Series({"VAL-W-SUR": 3.1}))[1]
+    assert finding.assess(("HAV-W-SUR", 12.5))[0] == "incorrect"
+    with pytest.raises(ValueError, match="label and its figure"):
+        finding.assess("VAL-W-SUR")
+
+
+def test_the_frame_check_says_the_trainer_reviews_the_content():
+    frame = F.expected("01-core-1", None)
+    for answer in [frame.right_answer(), *frame.wrong_answers()[1:]]:
+        assert "trainer, who reviews the content" in F.check("01-core-1", answer).message

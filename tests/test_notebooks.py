@@ -62,6 +62,15 @@ def _parameters(tmp_path: Path) -> dict:
     return {"data_dir": str(tmp_path / "no_saved_region"), **OTHER}
 
 
+def other_focus(step: int) -> dict:
+    """A focus other than the default for each of a step's focus parameters (on OTHER)."""
+    from pecdata.generation import generate
+    from pecdata.teaching.focus import focus_options
+
+    options = focus_options(generate(**OTHER), step)
+    return {name: next(v for v in o["values"] if v != o["default"]) for name, o in options.items()}
+
+
 def _injected(nb) -> dict:
     cell = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     return {k: v for k, v in OTHER.items() if f"{k} = {v}" in cell.source}
@@ -78,16 +87,28 @@ def test_the_four_steps_and_their_solutions_exist():
     "path", STEP_NOTEBOOKS + SOLUTIONS, ids=lambda p: f"{p.parent.name}/{p.stem}"
 )
 def test_notebook_runs_with_other_parameters(path, tmp_path):
-    nb, _ = run_notebook(path, tmp_path, **_parameters(tmp_path))
+    parameters = _parameters(tmp_path)
+    if path.parent.name == "solutions":
+        parameters.update(other_focus(int(path.name[:2])))
+    nb, _ = run_notebook(path, tmp_path, **parameters)
     assert _injected(nb) == OTHER, (
         "papermill did not inject the parameters after a cell tagged 'parameters'"
     )
+    for name, value in parameters.items():
+        if name.startswith("focus_"):
+            assert any(
+                f"{name} = {value!r}" in c.source
+                for c in nb.cells
+                if "injected-parameters" in c.metadata.get("tags", [])
+            )
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
     if path.parent.name == "solutions":
         messages = check_messages(nb)
         wrong = [m for m in messages if "Correct" not in m]
-        assert messages and not wrong, f"a solution is not accepted on another region: {wrong}"
+        assert messages and not wrong, (
+            f"a solution is not accepted on another region and focus: {wrong}"
+        )
 
 
 @pytest.mark.parametrize("path", STEP_NOTEBOOKS, ids=lambda p: p.stem)

@@ -11,6 +11,11 @@ In an exercise notebook::
     duplicates = ...            # the participant replaces ... with code
     check("02-core-1", duplicates, wh)
 
+An exercise about a subject the participant was given (see
+:mod:`pecdata.teaching.focus`) takes it as keyword arguments,
+``check("03-core-1", rate, wh, **focus)``, and its check computes the right answer
+for that subject.
+
 The checks of each step live in :mod:`pecdata.teaching.checks` (one module per step).
 An expectation from :mod:`pecdata.teaching.checks.expectations` (``Number``, ``Label``,
 ``Labels``, ``Values``, ``Custom``; also importable from here) describes what a
@@ -40,12 +45,14 @@ from pecdata.teaching.checks import STEP_MODULES
 from pecdata.teaching.checks.expectations import (
     Custom,
     Expectation,
+    Finding,
     Label,
     Labels,
     Number,
     Unreadable,
     Values,
 )
+from pecdata.teaching.focus import PARAMETERS, FocusError, resolve_focus
 
 __all__ = [
     "check",
@@ -59,6 +66,7 @@ __all__ = [
     "Label",
     "Labels",
     "Values",
+    "Finding",
     "Custom",
     "REGISTRY",
     "RESULTS",
@@ -119,11 +127,13 @@ class Feedback:
 
 @dataclass(frozen=True)
 class Exercise:
-    """A registered exercise: its id, tier, title and how to find the right answer."""
+    """A registered exercise: its id, tier, title, focus parameters and how to find the
+    right answer (``expect(wh, **focus)``)."""
 
     id: str
     title: str
     expect: Callable = field(repr=False)
+    focus: tuple = ()
 
     @property
     def step(self) -> int:
@@ -140,8 +150,8 @@ REGISTRY: dict[str, Exercise] = {}
 RESULTS: list[Feedback] = []
 
 
-def exercise(exercise_id: str, title: str):
-    """Register ``expect(wh) -> Expectation`` as the check of an exercise.
+def exercise(exercise_id: str, title: str, focus=()):
+    """Register ``expect(wh, **focus) -> Expectation`` as the check of an exercise.
 
     Parameters
     ----------
@@ -149,6 +159,9 @@ def exercise(exercise_id: str, title: str):
         ``"SS-tier-N"``: two-digit step, tier (core, extension or challenge), number.
     title : str
         What the exercise asks, in a few words (shown in :func:`progress`).
+    focus : tuple of str
+        The focus parameters (:mod:`pecdata.teaching.focus`) the exercise is about;
+        ``expect`` receives each as a keyword argument.
 
     Returns
     -------
@@ -170,11 +183,17 @@ def exercise(exercise_id: str, title: str):
             f"exercise id {exercise_id!r} must look like '02-core-1' (two-digit step, "
             f"tier {'/'.join(TIERS)}, number)"
         )
+    unknown = [n for n in focus if n not in PARAMETERS]
+    if unknown:
+        raise ValueError(
+            f"exercise {exercise_id!r}: no focus parameter {unknown}; register it with "
+            "pecdata.teaching.focus.focus_parameter first"
+        )
 
     def register(expect: Callable) -> Callable:
         if exercise_id in REGISTRY and REGISTRY[exercise_id].expect is not expect:
             raise ValueError(f"exercise {exercise_id!r} is registered twice")
-        REGISTRY[exercise_id] = Exercise(exercise_id, title, expect)
+        REGISTRY[exercise_id] = Exercise(exercise_id, title, expect, tuple(focus))
         return expect
 
     return register
@@ -187,9 +206,17 @@ def _registry() -> dict[str, Exercise]:
     return REGISTRY
 
 
-def expected(exercise_id: str, wh) -> Expectation:
-    """The expectation of an exercise for a warehouse (computed once per warehouse)."""
-    return cached(wh, f"expect:{exercise_id}", lambda: _registry()[exercise_id].expect(wh))
+def expected(exercise_id: str, wh, **focus) -> Expectation:
+    """The expectation of an exercise for a warehouse and a focus (computed once for each).
+
+    Focus parameters the exercise does not use are ignored; missing ones take
+    their defaults. Raises :class:`~pecdata.teaching.focus.FocusError` for a focus
+    value the warehouse does not have.
+    """
+    e = _registry()[exercise_id]
+    chosen = resolve_focus(wh, e.focus, focus)
+    key = f"expect:{exercise_id}:" + repr(sorted(chosen.items()))
+    return cached(wh, key, lambda: e.expect(wh, **chosen))
 
 
 _CACHE: dict[tuple[str, int], tuple[object, object]] = {}
@@ -218,7 +245,7 @@ def _not_answered(answer) -> bool:
     return answer is ... or answer is None
 
 
-def check(exercise_id: str, answer, wh=None) -> Feedback:
+def check(exercise_id: str, answer, wh=None, **focus) -> Feedback:
     """Check an answer and say in plain words what is right or what to look at next.
 
     Never raises: an unknown exercise, an answer of the wrong form or a failing
@@ -232,6 +259,9 @@ def check(exercise_id: str, answer, wh=None) -> Feedback:
         The participant's answer; ``...`` or None means not answered yet.
     wh : Warehouse, optional
         The warehouse the notebook works on; the right answer is computed from it.
+    **focus
+        The notebook's focus parameters (``focus_municipality=...``); the right
+        answer is computed for them.
 
     Returns
     -------
@@ -274,7 +304,9 @@ def check(exercise_id: str, answer, wh=None) -> Feedback:
             )
         )
     try:
-        expectation = expected(exercise_id, wh)
+        expectation = expected(exercise_id, wh, **focus)
+    except FocusError as exc:
+        return _record(Feedback(exercise_id, "error", str(exc)))
     except Exception as exc:
         return _record(
             Feedback(

@@ -11,6 +11,8 @@ saying what to give instead.
 * :class:`Label`: one label such as a unit_id, in any letter case;
 * :class:`Labels`: a set of labels;
 * :class:`Values`: a number per label (a Series, a dict or a two-column table);
+* :class:`Finding`: a label *and* its figure (the ward and its empty beds), so that
+  a wrong method that happens to pick the right label does not pass;
 * :class:`Custom`: any rule written as a function.
 
 ``right_answer()`` and ``wrong_answers()`` give examples for the tests of each check.
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["Expectation", "Number", "Label", "Labels", "Values", "Custom", "Unreadable"]
+__all__ = ["Expectation", "Number", "Label", "Labels", "Values", "Finding", "Custom", "Unreadable"]
 
 
 # --- reading answers -----------------------------------------------------------------------------
@@ -148,22 +150,36 @@ class Number(Expectation):
             return "correct", " ".join(
                 filter(None, [f"{_fmt(a)} {self.unit}".strip() + " is right.", self.explain])
             )
-        for value, hint in self.mistakes:
-            if self._close(a, float(value)):
-                return "incorrect", hint
         if self.percent and self.value != 0 and self._close(100 * a, self.value):
             return "incorrect", (
                 "Your answer looks like a share between 0 and 1; this exercise "
                 "asks for a percentage (multiply by 100)."
             )
+        for value, hint in self.mistakes:
+            if self._close(a, float(value)):
+                return "incorrect", hint
+        if self.percent:
+            for value, hint in self.mistakes:
+                if float(value) != 0 and self._close(100 * a, float(value)):
+                    return "incorrect", (
+                        "Your answer looks like a share between 0 and 1 (the exercise asks "
+                        "for a percentage), and even as a percentage it is not right: " + hint
+                    )
         side = "higher" if a > self.value else "lower"
         near = abs(a - self.value) <= 0.05 * abs(self.value)
-        text = (
-            f"Your answer is a little {side} than what the data gives: check the rounding "
-            "and exactly which rows you kept."
-            if near
-            else f"Your answer is {side} than what the data gives."
-        )
+        exact = self.tolerance == 0 and self.rel == 0
+        if near and exact:
+            text = (
+                f"Your answer is a little {side} than what the data gives. This is a count, "
+                "so it has to be exact: check exactly which rows you kept."
+            )
+        elif near:
+            text = (
+                f"Your answer is a little {side} than what the data gives: check the rounding "
+                "and exactly which rows you kept."
+            )
+        else:
+            text = f"Your answer is {side} than what the data gives."
         return "incorrect", " ".join(filter(None, [text, self.hint]))
 
     def right_answer(self):
@@ -172,6 +188,10 @@ class Number(Expectation):
     def wrong_answers(self):
         v = self.value
         others = [v * 1.5 + 1, v * 0.5 - 1, -abs(v) - 10]
+        if self.tolerance == 0 and self.rel == 0 and float(v).is_integer():
+            others += [v - 1, v + 1]  # a count is exact: one off is wrong
+        if self.percent and v != 0:
+            others.append(v / 100)
         return [m for m, _ in self.mistakes if not self._close(m, v)] + others
 
 
@@ -396,6 +416,62 @@ class Values(Expectation):
     def wrong_answers(self):
         right = self.right_answer()
         return [right * 1.5 + 1, right.iloc[:-1]]
+
+
+def _finding(answer) -> tuple:
+    """``(label, number)`` from a pair, a one-entry dict or a one-entry Series."""
+    if isinstance(answer, pd.DataFrame) and answer.shape[0] == 1:
+        answer = answer.iloc[0] if answer.shape[1] == 2 else answer.iloc[:, 0]
+        if len(answer) == 2 and isinstance(answer.iloc[0], str):
+            return answer.iloc[0], answer.iloc[1]
+    if isinstance(answer, (pd.Series, Mapping)) and len(answer) == 1:
+        return next(iter(answer.items()))
+    if isinstance(answer, (tuple, list)) and len(answer) == 2:
+        return answer[0], answer[1]
+    raise Unreadable(
+        "Give the label and its figure together: a pair such as ('HAV-W-MED', 1.5), or "
+        "a Series with one entry (e.g. the result of .nlargest(1))."
+    )
+
+
+@dataclass
+class Finding(Expectation):
+    """A label and its figure, e.g. the ward with the most empty beds and how many.
+
+    Asking for the figure as well means that a wrong method that happens to pick
+    the right label (the lowest occupancy instead of the most empty beds, the
+    largest single pool instead of the ward's total) does not pass: its figure
+    differs, and the figure's own mistakes name the method.
+
+    Examples
+    --------
+    >>> f = Finding(Label("VAL-W-SUR", what="unit_id"), Number(10.9, tolerance=0.05))
+    >>> f.assess(("VAL-W-SUR", 10.9))[0], f.assess(pd.Series({"VAL-W-SUR": 3.2}))[0]
+    ('correct', 'incorrect')
+    """
+
+    label: Label
+    number: Number
+    explain: str = ""
+
+    def assess(self, answer):
+        label, number = _finding(answer)
+        status, message = self.label.assess(label)
+        if status != "correct":
+            return status, message
+        status, message = self.number.assess(number)
+        if status != "correct":
+            return status, f"The {self.label.what} is right, but its figure is not. {message}"
+        return "correct", " ".join(
+            filter(None, [f"{label!r} and {_fmt(_number(number))} are right.", self.explain])
+        )
+
+    def right_answer(self):
+        return (self.label.value, self.number.value)
+
+    def wrong_answers(self):
+        wrong = [(w, self.number.value) for w in self.label.wrong_answers()[:3]]
+        return wrong + [(self.label.value, w) for w in self.number.wrong_answers()]
 
 
 @dataclass
