@@ -268,14 +268,17 @@ def regression_to_the_mean(wh):
     )
 
 
-def _persistent_readmitted(wh, min_readmissions: int, every_year: bool = True) -> int:
+def _persistent_readmitted(wh, min_readmissions: int, every_year: bool = True, share=True):
     r = ranked(wh)
     top = r.assign(top=r["cost_rank"] <= 0.05).groupby("resident_id")["top"].sum()
     n_years = r["year"].nunique()
     persistent = top[top == n_years].index if every_year else top[top >= 1].index
     flags = cached(wh, "readmission-flags", lambda: ind.readmission_flags(wh))
     readm = flags.groupby("resident_id")["readmitted"].sum()
-    return int((readm.reindex(persistent).fillna(0) >= min_readmissions).sum())
+    hit = readm.reindex(persistent).fillna(0) >= min_readmissions
+    if not share:
+        return float(hit.sum())
+    return float(100 * hit.mean()) if len(hit) else float("nan")
 
 
 @exercise("05-challenge-1", "The persistently costly with repeated readmissions")
@@ -294,9 +297,15 @@ def persistent_readmitted(wh):
         )
     return Number(
         value,
-        unit="residents",
-        rel=0.0,
+        unit="% of the persistently costly",
+        tolerance=0.05,
+        percent=True,
         mistakes=[
+            (
+                _persistent_readmitted(wh, 3, share=False),
+                "That is the number of residents. Give it as a percentage of the persistently "
+                "costly.",
+            ),
             (
                 _persistent_readmitted(wh, 2),
                 "You counted residents with two or more readmissions. The exercise asks for "
@@ -304,7 +313,7 @@ def persistent_readmitted(wh):
             ),
             (
                 _persistent_readmitted(wh, 3, every_year=False),
-                "You counted residents in the costliest 5 % in any year. The persistently "
+                "You took residents in the costliest 5 % in any year. The persistently "
                 "costly are in the costliest 5 % in every year.",
             ),
         ],

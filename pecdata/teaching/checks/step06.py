@@ -220,16 +220,18 @@ def wards_outside(wh):
 
 
 @exercise("06-challenge-1", "Avoidable admissions by municipality")
-def municipality_ratio(wh):
+def municipality_excess(wh):
     by_muni = _avoidable(wh, 0, by="municipality_code")
+    n_years = int(wh["resident_years"]["year"].nunique())
     best = str(by_muni["ratio"].idxmax())
-    ratio = float(by_muni.loc[best, "ratio"])
+    row = by_muni.loc[best]
+    excess = float(row["admissions"] - row["expected"])
     crude = str(by_muni["crude_per_1000"].idxmax())
     pcc = planted(wh, "pcc_avoidable_admissions")
     if pcc is not None:
         explain = (
-            "Now compare it with the centres of that municipality: most of its excess comes "
-            "from one of them, which a municipality's average hides."
+            "Now compare it with the centres of that municipality: most of the excess may come "
+            "from one of them, which a municipality's figure hides."
         )
     else:
         explain = (
@@ -237,16 +239,21 @@ def municipality_ratio(wh):
             "whether it lies outside the limits at all: the highest of six is often chance."
         )
     number = Number(
-        ratio,
-        unit="(observed / expected)",
-        tolerance=0.005,
+        excess / n_years,
+        unit="admissions a year",
+        tolerance=0.05,
         mistakes=[
+            (excess, "That is the excess over all years. Divide by the number of years."),
             (
-                float(by_muni.loc[best, "crude_per_1000"]),
-                "That is the crude rate per 1,000. Give the standardised ratio.",
-            )
+                float(row["ratio"]),
+                "That is the ratio. Give the excess: observed minus expected admissions, a year.",
+            ),
+            (
+                float(row["admissions"]) / n_years,
+                "That is all its avoidable admissions a year. Subtract the expected ones.",
+            ),
         ],
-        hint="avoidable_admissions(wh, by='municipality_code') has the ratio.",
+        hint="avoidable_admissions(wh, by='municipality_code') has admissions and expected.",
         explain=explain,
     )
     known = {_text(m): str(m) for m in by_muni.index}
@@ -255,7 +262,7 @@ def municipality_ratio(wh):
         if isinstance(answer, pd.Series):
             answer = answer.to_dict()
         if not isinstance(answer, dict) or len(answer) != 1:
-            raise Unreadable("Give your answer as {municipality_code: ratio}, e.g. {'XYZ': 1.23}.")
+            raise Unreadable("Give your answer as {municipality_code: excess}, e.g. {'XYZ': 12.3}.")
         ((label, value),) = answer.items()
         if _text(label) not in known:
             return "incorrect", (
@@ -270,9 +277,10 @@ def municipality_ratio(wh):
             return "incorrect", "That municipality does not have the highest ratio."
         return number.assess(value)
 
+    right = excess / n_years
     return Custom(
         assess,
-        right={best: ratio},
-        wrong=[{best: ratio * 1.5}, {"no such": 1.0}, 5.0]
-        + ([{crude: ratio}] if crude != best else []),
+        right={best: right},
+        wrong=[{best: excess}, {best: right * 1.5 + 1}, {"no such": 1.0}, 5.0]
+        + ([{crude: right}] if crude != best else []),
     )
