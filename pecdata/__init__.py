@@ -51,6 +51,8 @@ from pecdata.analyses.segments import (
     segment_profiles,
 )
 from pecdata.analyses.indicators import (
+    ACSC_GROUPS,
+    ACSC_SOURCE,
     acsc_group,
     avoidable_admissions,
     ed_attender_summary,
@@ -62,6 +64,7 @@ from pecdata.analyses.indicators import (
 )
 from pecdata.analyses.funnel import funnel_data, funnel_limits
 from pecdata.analyses.conformance import conformance_summary, pathway_instances
+from pecdata.analyses.problems import problem_register
 from pecdata.planning.interventions import Intervention, Shift, catalogue, catalogue_table
 from pecdata.planning.scenarios import build_baseline, run_scenario, scenario_summary
 from pecdata.planning.projection import project_population
