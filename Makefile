@@ -11,7 +11,7 @@ STAMP     := $(VENV)/.installed
 DATASTAMP := $(DATA)/.complete
 PKG_SOURCES := $(shell find pecdata -name '*.py' 2>/dev/null)
 
-.PHONY: all venv data book test test-fast lint bench exercises notebooks browser assets clean
+.PHONY: all venv data book test test-fast lint bench exercises notebooks browser system brief assets clean
 
 all: book
 
@@ -48,12 +48,22 @@ assets:
 	bash book/fetch_assets.sh
 
 # The handbook (Jupyter Book 1.x, HTML in _build/html).
-book: $(DATASTAMP) assets
+book: $(DATASTAMP) assets system
 	PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/jupyter-book build . -W --keep-going
 
-# Debian's chromium for the browser checks of the handbook (CI runs as root).
+# System packages from Debian, installed only when missing (CI runs as root):
+# graphviz draws the method page's diagram when the book is built (sphinx.ext.graphviz);
+# chromium runs the browser checks and prints the planning brief (`pecdata brief`).
+system:
+	@command -v dot >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null)
+
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# A participant's planning brief as HTML and PDF (make brief BRIEF=path/to/brief.ipynb).
+BRIEF ?= notebooks/10_planning_brief.ipynb
+brief: $(DATASTAMP) browser
+	PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/python -m pecdata.cli brief $(BRIEF) --out _build/brief --force
 
 # Every check: unit, property, calibration, doctests, notebooks and solutions (strict nbval on
 # their stored outputs), exercises in sync, the book and the browser.
