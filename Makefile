@@ -15,8 +15,8 @@ DATAPARAMS := residents=$(RESIDENTS) years=$(YEARS) seed=$(SEED)
 PARAMFILE  := $(DATA).params
 PKG_SOURCES := $(shell find pecdata -name '*.py' 2>/dev/null)
 
-.PHONY: all venv data lab book test test-fast lint bench exercises notebooks browser assets clean \
-        system-packages publishable FORCE
+.PHONY: all venv data lab book test test-fast lint bench exercises notebooks browser system brief \
+        assets clean system-packages publishable FORCE
 
 all: book
 
@@ -69,10 +69,15 @@ publishable:
 	$(BIN)/python -c "import sys; from pecdata.warehouse.integrity import main; \
 	    sys.exit(main(['publishable', '$(DATA)']))"
 
-book: $(DATASTAMP) assets publishable
+book: $(DATASTAMP) assets system publishable
 	PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/jupyter-book build . -W --keep-going
 
-# Debian's chromium for the browser checks of the handbook (CI runs as root).
+# System packages from Debian, installed only when missing (CI runs as root):
+# graphviz draws the method page's diagram when the book is built (sphinx.ext.graphviz);
+# chromium runs the browser checks and prints the planning brief (`pecdata brief`).
+system:
+	@command -v dot >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null)
+
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
@@ -81,6 +86,11 @@ browser:
 system-packages:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
+
+# A participant's planning brief as HTML and PDF (make brief BRIEF=path/to/brief.ipynb).
+BRIEF ?= notebooks/10_planning_brief.ipynb
+brief: $(DATASTAMP) browser
+	PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/python -m pecdata.cli brief $(BRIEF) --out _build/brief --force
 
 # Every check: unit, property, calibration, doctests, notebooks and solutions (strict nbval on
 # their stored outputs), exercises in sync, the book and the browser.

@@ -5,6 +5,7 @@ Examples (shell)::
     pecdata generate --residents 50000 --years 3 --seed 2022 --out data/region
     pecdata validate data/region
     pecdata dictionary --format csv > dictionary.csv
+    pecdata brief notebooks/10_planning_brief.ipynb --out brief
 
 Every expected error (a folder that already holds a warehouse, an invalid
 warehouse, a missing folder, a bad argument) is printed as one ``error: ...``
@@ -388,6 +389,56 @@ def _import(args: argparse.Namespace) -> int:
     for part, tables in missing_for(wh).items():
         print(f"  Not enough for {part}: no {', '.join(tables)}.")
     print(f"Cost it with: pecdata cost {wh.path}")
+    return 0
+
+
+# --- brief --------------------------------------------------------------------------------------
+def _configure_brief(p: argparse.ArgumentParser) -> None:
+    from pecdata.teaching.brief import DEFAULT_TIMEOUT
+
+    p.add_argument("notebook", type=Path, help="the filled-in planning brief (.ipynb)")
+    p.add_argument(
+        "--out", type=Path, help="folder for NAME.html and NAME.pdf (default: beside it)"
+    )
+    p.add_argument("--force", action="store_true", help="replace the HTML and PDF if they exist")
+    p.add_argument(
+        "--no-execute",
+        dest="execute",
+        action="store_false",
+        help="render the outputs stored in the notebook without running it",
+    )
+    p.add_argument("--no-pdf", dest="pdf", action="store_false", help="write only the HTML")
+    p.add_argument(
+        "--timeout",
+        type=int,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds one cell may run (default {DEFAULT_TIMEOUT})",
+    )
+
+
+@command(
+    "brief",
+    "Render a planning brief notebook without its code to HTML and PDF (headless Chromium).",
+    _configure_brief,
+)
+def _brief(args: argparse.Namespace) -> int:
+    from pecdata.teaching.brief import PROMPT_MARK, render_brief
+
+    result = render_brief(
+        args.notebook,
+        args.out,
+        force=args.force,
+        execute=args.execute,
+        pdf=args.pdf,
+        timeout=args.timeout,
+    )
+    print(result)
+    if result.unfinished:
+        print(
+            f"note: {len(result.unfinished)} section(s) still hold the template's prompt "
+            f"({PROMPT_MARK}): " + "; ".join(result.unfinished),
+            file=sys.stderr,
+        )
     return 0
 
 

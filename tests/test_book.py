@@ -183,6 +183,7 @@ def test_toc_lists_the_handbook_pages():
         "book/glossary",
         "book/data_dictionary",
         "book/calibration",
+        "book/references",
     ):
         assert page in files, f"{page} is missing from _toc.yml"
     assert len(files) == len(set(files)), "a page is listed twice in _toc.yml"
@@ -369,3 +370,80 @@ def test_calibration_page_keeps_its_sources(html_dir):
     assert cited, "the calibration page cites no sources"
     assert cited <= listed, f"cited but not listed: {sorted(cited - listed, key=int)}"
     assert "343,746" in text and "52.28" in text
+
+
+# --- One bibliography -------------------------------------------------------------------------
+
+BIB = ROOT / "book" / "references.bib"
+#: {cite}`a,b`, {cite:p}`a`, {cite:t}`a` ... in Markdown pages and notebooks.
+CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`")
+
+
+def bib_keys() -> set[str]:
+    from pybtex.database import parse_file
+
+    return set(parse_file(str(BIB)).entries)
+
+
+def cited_keys() -> dict[str, set[str]]:
+    """Citation keys used by each page of the book (Markdown and notebooks in _toc.yml)."""
+    found: dict[str, set[str]] = {}
+    for f in toc_files():
+        for suffix in (".md", ".ipynb"):
+            path = ROOT / f"{f}{suffix}"
+            if path.is_file():
+                text = path.read_text(encoding="utf-8")
+                keys = {k.strip() for m in CITE.findall(text) for k in m.split(",")}
+                if keys:
+                    found[f] = keys
+    return found
+
+
+def test_every_citation_is_in_the_bibliography():
+    known = bib_keys()
+    missing = {page: sorted(keys - known) for page, keys in cited_keys().items() if keys - known}
+    assert not missing, f"cited but not in {BIB.name}: {missing}"
+
+
+def test_the_chapters_cite_their_sources():
+    cited = cited_keys()
+    for page in ("book/intro", "book/method", "book/calibration"):
+        assert cited.get(page), f"{page} cites nothing from the bibliography"
+    # The foundations of PEC are cited where the method explains it.
+    assert {"S58", "S60", "S63"} <= cited["book/method"]
+
+
+def test_every_calibration_source_is_in_the_bibliography():
+    """The calibration page's list of sources (S1, S2, ...) and the .bib agree, both ways."""
+    text = (ROOT / "book" / "calibration.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| (S\d+) \|", text, re.M))
+    keys = {k for k in bib_keys() if re.fullmatch(r"S\d+", k)}
+    assert listed, "the calibration page lists no sources"
+    assert listed == keys, (
+        f"only on the page: {sorted(listed - keys)}; only in the .bib: {sorted(keys - listed)}"
+    )
+    # The generator's assumptions quote these keys too.
+    quoted = set(re.findall(r"\bS\d+\b", (ROOT / "pecdata/generation/assumptions.py").read_text()))
+    assert quoted <= keys, f"assumptions.py quotes unknown sources: {sorted(quoted - keys)}"
+
+
+def test_references_page_lists_every_source(html_dir):
+    path = html_dir / "book" / "references.html"
+    raw = path.read_text(encoding="utf-8")
+    entries = re.findall(r'<div class="citation" id="id\d+"|<dt class="label" id="', raw)
+    keys = bib_keys()
+    assert len(entries) >= len(keys), f"{len(entries)} entries on the page, {len(keys)} in the .bib"
+    text = " ".join(" ".join(parse(path).text).split()).lower()
+    for needle in ("time-driven activity-based costing", "how to solve the cost crisis"):
+        assert needle in text, f"the references page lacks {needle!r}"
+
+
+def test_citations_link_to_the_references(html_dir):
+    for page in ("book/method", "book/intro", "book/calibration"):
+        raw = (html_dir / f"{page}.html").read_text(encoding="utf-8")
+        links = re.findall(r'href="(?:\.\./)?(?:book/)?references\.html#id\d+"', raw)
+        assert links, f"{page}.html has no citation linking to the references page"
+    raw = (html_dir / "book" / "calibration.html").read_text(encoding="utf-8")
+    n_sources = len(re.findall(r"<td[^>]*>\s*<p>S(\d+)</p>", raw))
+    n_links = len(re.findall(r'href="references\.html#id\d+"', raw))
+    assert n_links >= n_sources, f"{n_sources} sources listed, {n_links} link to the references"

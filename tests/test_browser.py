@@ -270,3 +270,130 @@ def test_widgets_render_offline(offline_page, server, html_dir):
         offline_page.page.wait_for_load_state("networkidle")
         assert not offline_page.external, f"{rel}: requests to the internet {offline_page.external}"
         assert not offline_page.failed, f"{rel}: missing files {offline_page.failed}"
+
+
+# --- The whole handbook: search, the nine steps' chapters, code without scroll bars ----------
+
+
+def _step_chapters() -> list[str]:
+    """The chapters of the "nine steps" part of _toc.yml, in order (steps 5-9 when they land)."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    part = next(p for p in toc["parts"] if "step" in p.get("caption", "").lower())
+    return [re.sub(r"\.(md|ipynb)$", "", c["file"]) for c in part["chapters"]]
+
+
+def _long_code_lines(chapter: str, limit: int = 88) -> list[str]:
+    """Code lines over ``limit`` characters in the chapter's notebook (none for Markdown)."""
+    import nbformat
+
+    path = ROOT / f"{chapter}.ipynb"
+    if not path.is_file():
+        return []
+    nb = nbformat.read(path, as_version=4)
+    return [
+        line
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line) > limit
+    ]
+
+
+@pytest.mark.parametrize("term, page", [("PEC", "book/method.html"), ("vårdförlopp", None)])
+def test_search_finds_the_course_terms(term, page, offline_page, server):
+    """Sphinx's search runs in the browser on the built index (searchindex.js), offline."""
+    p = offline_page.page
+    p.goto(server + "search.html?q=" + term, wait_until="load")
+    p.wait_for_function(
+        "() => document.querySelectorAll('#search-results ul.search li').length > 0"
+        " || /did not match|no documents/i.test("
+        "(document.querySelector('#search-results') || {}).textContent || '')",
+        timeout=30_000,
+    )
+    hrefs = p.eval_on_selector_all(
+        "#search-results ul.search li a", "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert hrefs, f"the handbook's search finds nothing for {term!r}"
+    if page is not None:
+        assert any(page in h for h in hrefs), f"searching {term!r} does not find {page}: {hrefs}"
+    assert not offline_page.external, f"search requests the internet: {offline_page.external}"
+
+
+def test_the_steps_part_lists_every_step():
+    chapters = _step_chapters()
+    steps = [c for c in chapters if re.match(r"notebooks/0[1-9]_", c)]
+    assert [c[len("notebooks/") :][:2] for c in steps] == [f"{i:02d}" for i in range(1, 10)][
+        : len(steps)
+    ], f"the step chapters are out of order or have a gap: {steps}"
+    assert chapters[-1] == "notebooks/10_planning_brief", "the brief closes the steps part"
+
+
+@pytest.mark.parametrize("chapter", _step_chapters())
+def test_step_chapter_renders_with_its_figures(chapter, offline_page, server, html_dir):
+    if not (html_dir / f"{chapter}.html").is_file():
+        pytest.fail(f"{chapter} is in _toc.yml but has no page in the build", pytrace=False)
+    p = offline_page.page
+    p.goto(server + f"{chapter}.html", wait_until="load")
+    p.wait_for_load_state("networkidle")
+    title = p.locator("article.bd-article h1").first
+    assert title.is_visible(), f"{chapter}: no visible title"
+    figures = p.eval_on_selector_all(
+        ".cell_output img",
+        "els => els.map(e => [e.complete && e.naturalWidth, e.getBoundingClientRect().width])",
+    )
+    assert figures, f"{chapter}: no figures in the rendered chapter"
+    broken = [i for i, (natural, shown) in enumerate(figures) if not natural or shown < 100]
+    assert not broken, f"{chapter}: figures {broken} of {len(figures)} did not render"
+    errors = p.locator(".cell_output .output.traceback, .cell_output .output.error").count()
+    assert errors == 0, f"{chapter}: the page shows {errors} error output(s)"
+    assert not offline_page.failed, f"{chapter}: missing files {offline_page.failed}"
+
+
+@pytest.mark.parametrize("chapter", _step_chapters())
+def test_code_cells_fit_without_a_scroll_bar(chapter, offline_page, server, html_dir):
+    """A reader sees every code line whole: no code cell needs a horizontal scroll bar."""
+    if not (html_dir / f"{chapter}.html").is_file():
+        pytest.fail(f"{chapter} has no page in the build", pytrace=False)
+    p = offline_page.page
+    p.goto(server + f"{chapter}.html", wait_until="load")
+    p.wait_for_load_state("networkidle")
+    wide = p.eval_on_selector_all(
+        "div.cell_input pre",
+        "els => els.filter(e => e.scrollWidth > e.clientWidth + 2)"
+        ".map(e => [e.scrollWidth, e.clientWidth, e.textContent.split('\\n')"
+        ".reduce((a, b) => (b.length > a.length ? b : a), '').slice(0, 100)])",
+    )
+    too_long = [w for w in wide if len(w[2]) > 88]
+    if wide and len(too_long) == len(wide):
+        # KNOWN (issue 10): steps 1-4 still have code lines over 88 characters, which
+        # another branch is shortening. Only that cause is tolerated here, and reported;
+        # a cell that scrolls with lines <= 88 characters fails below.
+        pytest.xfail(
+            f"{chapter}: {len(wide)} code cell(s) scroll, each with a line over 88 "
+            f"characters ({len(_long_code_lines(chapter))} such lines; issue 10)"
+        )
+    wide = [w for w in wide if len(w[2]) <= 88]
+    assert not wide, (
+        f"{chapter}: {len(wide)} code cell(s) need a horizontal scroll bar although every "
+        f"line is <= 88 characters (the theme's code width is too narrow): {wide[:3]}"
+    )
+
+
+def test_method_diagram_is_a_drawn_figure(offline_page, server, html_dir):
+    source = (html_dir / "book" / "method.html").read_text(encoding="utf-8")
+    assert "Understand   1 Question" not in source, "the ASCII diagram is still there"
+    p = offline_page.page
+    p.goto(server + "book/method.html", wait_until="load")
+    p.wait_for_load_state("networkidle")
+    figure = p.locator(".graphviz object, .graphviz img, .graphviz svg").first
+    assert figure.count() == 1, "the method page has no Graphviz figure"
+    box = figure.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 100, f"the diagram has no size: {box}"
+    svg = next(html_dir.rglob("graphviz-*.svg"), None)
+    assert svg is not None, "the diagram's SVG is not in the build"
+    text = svg.read_text(encoding="utf-8")
+    for n in range(1, 10):
+        assert re.search(rf">\s*{n}(?:\s|&#160;|\xa0)+\w", text), f"no box for step {n}"
+    assert not offline_page.failed, f"missing files {offline_page.failed}"
