@@ -27,7 +27,7 @@ from pecdata.teaching.course.layout import Cohort
 from pecdata.teaching.course.runner import SETUP_TAG, Settings, notebook_exercises, run_notebook
 from pecdata.teaching.course.verdicts import Verdict, from_run
 
-__all__ = ["CheckRun", "check_cohort", "cache_key", "workers"]
+__all__ = ["CheckRun", "check_cohort", "cache_key", "workers", "expected_exercises", "read_text"]
 
 _PACKAGE = Path(__file__).resolve().parents[1]  # pecdata/teaching
 
@@ -85,7 +85,7 @@ def cache_key(text: str, settings: Settings, context: str = "") -> str:
     return h.hexdigest()
 
 
-def _read(path: Path) -> str | None:
+def read_text(path: Path) -> str | None:
     """A notebook's text, or None when it is missing (reading leaves the file as it is)."""
     try:
         return path.read_bytes().decode("utf-8", "replace")
@@ -93,7 +93,9 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def _expected(cohort: Cohort, texts: dict[tuple[str, str], str | None]) -> dict[str, list[str]]:
+def expected_exercises(
+    cohort: Cohort, texts: dict[tuple[str, str], str | None]
+) -> dict[str, list[str]]:
     """The exercises of every notebook name: from the cohort's record, else from the copies."""
     import nbformat
 
@@ -145,8 +147,8 @@ def check_cohort(
     settings = settings or Settings()
     cohort = Cohort.open(folder)
     names = cohort.notebook_names()
-    texts = {(p, n): _read(cohort.folder / p / n) for p in cohort.participants() for n in names}
-    expected = _expected(cohort, texts)
+    texts = {(p, n): read_text(cohort.folder / p / n) for p in cohort.participants() for n in names}
+    expected = expected_exercises(cohort, texts)
     context = _code_fingerprint() + cohort.region_fingerprint()
     keys = {job: cache_key(t, settings, context) for job, t in texts.items() if t is not None}
     cache = cohort.cache_dir()

@@ -23,6 +23,7 @@ are harmless: their messages are recorded by nbclient and nothing waits for them
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import resource
@@ -65,7 +66,10 @@ class Settings:
     kernel_name: str = "python3"
 
     def fingerprint(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        return json.dumps(
+            {k: float(v) if isinstance(v, int | float) else v for k, v in asdict(self).items()},
+            sort_keys=True,
+        )
 
 
 def _tags(cell) -> list[str]:
@@ -185,6 +189,7 @@ def run_notebook(text: str, participant: str, settings: Settings | None = None) 
 
     settings = settings or Settings()
     started = time.monotonic()
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # a dead kernel's pending reads
     record = {
         "readable": True,
         "reason": "",
