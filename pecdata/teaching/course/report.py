@@ -190,12 +190,13 @@ def to_html(verdicts: list[Verdict], title: str = "Cohort overview", source: str
     )
     counts = Counter(v.verdict for v in verdicts)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    tally = ", ".join(f"{counts[k]} {LABELS[k]}" for k in VERDICTS if counts[k])
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>{_CSS}</style></head><body>
 <h1>{html.escape(title)}</h1>
 <p id="counts">{len(people)} participants, {len(exercises)} exercises
-({html.escape(source)}, {stamp}): {", ".join(f"{counts[k]} {LABELS[k]}" for k in VERDICTS if counts[k])}.
+({html.escape(source)}, {stamp}): {tally}.
 Click a symbol for its message.</p>
 <p class="legend">{legend}</p>
 <table id="heatmap"><thead><tr><th class="p">participant</th>{head}</tr></thead>

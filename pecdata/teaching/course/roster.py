@@ -59,7 +59,7 @@ def region_values(wh, parameter: str, default=None) -> list[str] | None:
     """
     subject = parameter.removeprefix("focus_")
     columns = []
-    for table in getattr(wh, "tables", {}) or {}:
+    for table in wh:
         frame = wh[table]
         if len(frame) > 100_000:  # subjects live in reference tables
             continue

@@ -221,6 +221,7 @@ def run_notebook(text: str, participant: str, settings: Settings | None = None) 
         env.update(
             PECDATA_FEEDBACK_LOG=str(log),
             PECDATA_PARTICIPANT=participant,
+            MALLOC_ARENA_MAX="2",  # glibc reserves 64 MiB of address space per thread else
             MPLBACKEND="agg",  # no figures are rendered: nobody looks at them here
             PYTHONUNBUFFERED="1",
         )
