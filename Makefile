@@ -11,7 +11,7 @@ STAMP     := $(VENV)/.installed
 DATASTAMP := $(DATA)/.complete
 PKG_SOURCES := $(shell find pecdata -name '*.py' 2>/dev/null)
 
-.PHONY: all venv data book test test-fast lint bench exercises notebooks browser assets clean
+.PHONY: all venv data book trainer-book test test-fast lint bench exercises notebooks browser assets clean
 
 all: book
 
@@ -50,6 +50,15 @@ assets:
 # The handbook (Jupyter Book 1.x, HTML in _build/html).
 book: $(DATASTAMP) assets
 	PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/jupyter-book build . -W --keep-going
+
+# The trainer's edition (_build/trainer/_build/html): the handbook plus the solutions and the
+# answer key, run on a cohort's region (make trainer-book TRAINER_REGION=cohorts/autumn/region).
+# Its sources go to data/trainer (never committed, never in the published book).
+TRAINER_REGION ?= $(DATA)
+trainer-book: $(DATASTAMP) assets
+	$(BIN)/python -m pecdata.teaching.course.trainer --region $(TRAINER_REGION) --out data/trainer
+	PECDATA_DIR=$(abspath $(TRAINER_REGION)) $(BIN)/jupyter-book build . --toc _toc_trainer.yml \
+	    --config data/trainer/_config.yml --path-output _build/trainer -W --keep-going
 
 # Debian's chromium for the browser checks of the handbook (CI runs as root).
 browser:

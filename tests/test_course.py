@@ -411,3 +411,47 @@ def test_a_real_prepared_notebook_is_checked_and_followed(tmp_path, region_dir, 
     ]
     assert progress["Bo"][2].detail  # the check's message
     assert [v.verdict for v in progress["Anna"]] == ["not_started"] * 5
+
+
+# --- the trainer's edition -----------------------------------------------------------------
+def _toc_files(path: Path) -> list[str]:
+    import yaml
+
+    toc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        entry.get("file") or entry.get("glob")
+        for part in toc["parts"]
+        for entry in part["chapters"]
+    ]
+
+
+def test_the_published_book_has_no_solutions_and_no_answer_key():
+    import yaml
+
+    published = _toc_files(ROOT / "_toc.yml")
+    assert not [f for f in published if "solution" in f or "answer_key" in f or "data/" in f]
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert {"solutions", "data"} <= set(config["exclude_patterns"])
+    trainer = _toc_files(ROOT / "_toc_trainer.yml")
+    assert "data/trainer/answer_key" in trainer and "data/trainer/solutions/*" in trainer
+    assert set(published) - {f"notebooks/{p.stem}" for p in (ROOT / "notebooks").glob("0*")} <= set(
+        trainer
+    )
+
+
+def test_trainer_sources_are_for_the_cohorts_region(tmp_path, region_dir):
+    import yaml
+
+    from pecdata.teaching.course.trainer import write_trainer_sources
+
+    written = write_trainer_sources(region_dir, tmp_path / "trainer")
+    key = (tmp_path / "trainer" / "answer_key.md").read_text(encoding="utf-8")
+    assert "seed 11" in key and "Trainers only" in key
+    solutions = sorted(p.name for p in (tmp_path / "trainer" / "solutions").iterdir())
+    assert solutions == sorted(p.name for p in (ROOT / "solutions").glob("0*.ipynb"))
+    nb = nbformat.read(tmp_path / "trainer" / "solutions" / solutions[0], as_version=4)
+    injected = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert "seed = 11" in injected.source and "residents = 2000" in injected.source
+    config = yaml.safe_load((tmp_path / "trainer" / "_config.yml").read_text(encoding="utf-8"))
+    assert "solutions" not in config["exclude_patterns"] and "trainer" in config["title"]
+    assert len(written) == len(solutions) + 2

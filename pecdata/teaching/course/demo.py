@@ -28,7 +28,13 @@ def solutions_by_exercise(source) -> dict[str, str]:
     return out
 
 
-def answer(path: str | Path, solutions: dict[str, str], n: int | None = None, wrong: str = ""):
+def answer(
+    path: str | Path,
+    solutions: dict[str, str],
+    n: int | None = None,
+    wrong: str = "",
+    signature: str = "",
+):
     """Answer the first ``n`` exercises of a prepared notebook with their solutions.
 
     Parameters
@@ -41,6 +47,9 @@ def answer(path: str | Path, solutions: dict[str, str], n: int | None = None, wr
         How many exercises to answer (default: all).
     wrong : str
         An exercise id whose answer is then set to a wrong value (``-1``).
+    signature : str
+        A comment put in every exercise cell answered, so that no two participants'
+        notebooks are the same (as in a real cohort).
     """
     import nbformat
 
@@ -51,7 +60,7 @@ def answer(path: str | Path, solutions: dict[str, str], n: int | None = None, wr
     for ex in exercises[:n]:
         if ex["exercise_cell"] is None or ex["id"] not in solutions:
             continue
-        code = solutions[ex["id"]]
+        code = solutions[ex["id"]] + (f"\n# {signature}" if signature else "")
         if ex["id"] == wrong:
             name = nb.cells[ex["check_cell"]].source.split(",")[1].strip()
             code += f"\n{name} = -1"
