@@ -4,8 +4,9 @@ Targets: prepare 26 participants <= 2 min; check 26 participants x every step's
 exercise notebook <= 10 min on 2 cores. The cohort is realistic: a quarter answer
 every exercise with the solutions, a quarter the first half, a quarter everything with
 one wrong answer, a quarter nothing. Every answered notebook differs from the others
-(as in a real cohort), so only the untouched ones share a run. Reports time and peak memory (this process, and
-the largest kernel); a second, cached check shows what "nothing changed" costs.
+(as in a real cohort), so only the untouched ones share a run. Reports time and peak
+memory (this process, and the largest kernel); a second, cached check shows what
+"nothing changed" costs.
 
 Run: ``PYTHONPATH=$PWD .venv/bin/python bench/course.py [--participants 26] [--jobs 2]``
 (needs the teaching region: ``make data``). It reports; it does not fail.
