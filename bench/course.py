@@ -15,6 +15,7 @@ Run: ``PYTHONPATH=$PWD .venv/bin/python bench/course.py [--participants 26] [--j
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile

@@ -36,7 +36,7 @@ from pecdata.teaching.course.runner import Settings
 ROOT = Path(__file__).resolve().parents[1]
 MEMORY_MB = 3072
 #: Short enough for a quick test, long enough for ``import pecdata`` on a busy machine.
-SETTINGS = Settings(cell_timeout=20, memory_mb=MEMORY_MB, notebook_timeout=120)
+SETTINGS = Settings(cell_timeout=20, memory_mb=MEMORY_MB)
 SETUP = """\
 import pecdata
 from pecdata.teaching.feedback import Number, exercise
@@ -181,6 +181,25 @@ def test_a_changed_notebook_is_run_again(cohort, tmp_path):
         "correct",
         "wrong",
     ]
+
+
+def test_check_and_progress_on_the_command_line(cohort, capsys):
+    from pecdata.cli import main
+
+    folder, before, _, _ = cohort
+    args = ["--no-open"]
+    assert (
+        main(["course", "check", str(folder), "--timeout", "20", "--memory", str(MEMORY_MB)] + args)
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "ran 0 notebook(s), 10 from the cache" in out and "11 participants x 3" in out
+    rows = list(csv.DictReader((folder / "_course" / "check.csv").open(encoding="utf-8")))
+    assert {r["participant"] for r in rows if r["verdict"] == "kernel_died"} == {"killer"}
+    assert main(["course", "progress", str(folder)] + args) == 0
+    assert "nothing was run" in capsys.readouterr().out
+    assert (folder / "_course" / "progress.html").is_file()
+    assert snapshot(folder) == before
 
 
 def test_overview_csv_html_and_summary(cohort):

@@ -64,8 +64,14 @@ class Cohort:
         return {k: list(v) for k, v in self.record.get("notebooks", {}).items()}
 
     def notebook_names(self) -> list[str]:
-        """The notebooks every participant should have: as prepared, plus any found."""
+        """The notebooks every participant should have.
+
+        Those prepared (``cohort.json``); in a folder without it, every notebook found in
+        a participant's folder. Notebooks a participant made themselves are not checked.
+        """
         names = set(self.exercises)
+        if names:
+            return sorted(names)
         for p in self.participants():
             names |= {f.name for f in (self.folder / p).glob("*.ipynb")}
         return sorted(names)

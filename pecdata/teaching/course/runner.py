@@ -331,6 +331,13 @@ def _kernel_process(client):
 
 
 def _rss_mb(process) -> float:
+    """The kernel's peak resident memory so far (Linux: VmHWM), else its current one."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        peak = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+        return round(int(peak.split()[1]) / 1024, 1)
+    except Exception:
+        pass
     try:
         return round(process.memory_info().rss / 2**20, 1)
     except Exception:
