@@ -96,8 +96,8 @@ def main() -> int:
             ),
             (
                 "check",
-                f"{notebooks} notebooks ({run.ran} run, {run.cached} identical/cached), "
-                f"{args.jobs} jobs",
+                f"{notebooks} notebooks ({run.ran} run, {notebooks - run.ran} identical to "
+                f"another), {args.jobs} jobs, load average {os.getloadavg()[0]:.1f}",
                 check_s,
                 run.peak_rss_mb,
                 CHECK_TARGET_S,
@@ -116,10 +116,12 @@ def main() -> int:
                 f"{what:<12} {seconds:>8.1f} {target:>7} {seconds / target:>6.2f} "
                 f"{mb:>9.0f}  {size}"
             )
+        mean = sum(run.notebook_seconds.values()) / max(1, len(run.notebook_seconds))
         print(
             f"(peak MiB: this process for prepare and the cached check, the largest kernel "
-            f"for the check; slowest notebook {slowest:.1f} s; the children's peak "
-            f"{_peak_mb(resource.RUSAGE_CHILDREN):.0f} MiB)"
+            f"for the check; a notebook took {mean:.1f} s on average, the slowest "
+            f"{slowest:.1f} s; the children's peak {_peak_mb(resource.RUSAGE_CHILDREN):.0f} "
+            f"MiB; {os.cpu_count()} cores)"
         )
     return 0
 
