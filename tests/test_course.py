@@ -412,7 +412,8 @@ def test_a_real_prepared_notebook_is_checked_and_followed(tmp_path, region_dir, 
     nb = nbformat.read(out / "Bo" / "01_frame_the_question.ipynb", as_version=4)
     setup = next(c for c in nb.cells if "course-setup" in c.metadata.get("tags", []))
     for name in (F.LOG_VARIABLE, F.PARTICIPANT_VARIABLE):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")  # so that monkeypatch restores them, set or not
+        monkeypatch.delenv(name)
     monkeypatch.chdir(out / "Bo")
     exec(setup.source, {})
     assert os.environ[F.LOG_VARIABLE] == str(out / "Bo" / FEEDBACK_FILE)
