@@ -15,8 +15,8 @@ DATAPARAMS := residents=$(RESIDENTS) years=$(YEARS) seed=$(SEED)
 PARAMFILE  := $(DATA).params
 PKG_SOURCES := $(shell find pecdata -name '*.py' 2>/dev/null)
 
-.PHONY: all venv data lab book test test-fast lint bench exercises notebooks browser system brief \
-        assets clean system-packages publishable FORCE
+.PHONY: all venv data lab book trainer-book test test-fast lint bench exercises notebooks browser \
+        system brief assets clean system-packages publishable FORCE
 
 all: book
 
@@ -77,6 +77,15 @@ book: $(DATASTAMP) assets system publishable
 # chromium runs the browser checks and prints the planning brief (`pecdata brief`).
 system:
 	@command -v dot >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null)
+
+# The trainer's edition (_build/trainer/_build/html): the handbook plus the solutions and the
+# answer key, run on a cohort's region (make trainer-book TRAINER_REGION=cohorts/autumn/region).
+# Its sources go to data/trainer (never committed, never in the published book).
+TRAINER_REGION ?= $(DATA)
+trainer-book: $(DATASTAMP) assets system
+	$(BIN)/python -m pecdata.teaching.course.trainer --region $(TRAINER_REGION) --out data/trainer
+	PECDATA_DIR=$(abspath $(TRAINER_REGION)) $(BIN)/jupyter-book build . --toc _toc_trainer.yml \
+	    --config data/trainer/_config.yml --path-output _build/trainer -W --keep-going
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)

@@ -442,5 +442,23 @@ def _brief(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- course -------------------------------------------------------------------------------------
+def _configure_course(p: argparse.ArgumentParser) -> None:
+    from pecdata.teaching.course.commands import configure
+
+    configure(p)
+
+
+@command(
+    "course",
+    "Run a cohort: prepare participants' notebooks, check them, follow their progress.",
+    _configure_course,
+)
+def _course(args: argparse.Namespace) -> int:
+    from pecdata.teaching.course.commands import run
+
+    return run(args)
+
+
 if __name__ == "__main__":  # python -m pecdata.cli
     sys.exit(main())

@@ -24,8 +24,11 @@ right answer looks like and which common mistakes deserve their own hint.
 Every result is kept in :data:`RESULTS` for :func:`progress`, and appended as a
 JSON line to the file named by the environment variable ``PECDATA_FEEDBACK_LOG``
 if it is set (for the trainer's progress overview). Each line records the
-exercise, its status, the time (UTC) and, when ``PECDATA_PARTICIPANT`` is set,
-who ran it, so a whole cohort can write to one shared log.
+exercise, its status, the check's message (which never reveals the answer), the
+time (UTC) and, when ``PECDATA_PARTICIPANT`` is set, who ran it, so a whole
+cohort can write to one shared log. ``pecdata course check`` and ``pecdata
+course progress`` (:mod:`pecdata.teaching.course`) read these structured
+results instead of the notebooks' text.
 """
 
 from __future__ import annotations
@@ -337,6 +340,7 @@ def _record(result: Feedback) -> Feedback:
             record = {
                 "exercise": result.exercise_id,
                 "status": result.status,
+                "message": result.message,
                 "time": datetime.now(UTC).isoformat(timespec="seconds"),
             }
             participant = os.environ.get(PARTICIPANT_VARIABLE)

@@ -1,0 +1,1 @@
+"""Running a cohort: prepare the participants' notebooks, check them, follow progress."""
