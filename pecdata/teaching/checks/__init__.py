@@ -8,4 +8,4 @@ registers it with ``@exercise("SS-tier-N", "title")`` from :mod:`pecdata.teachin
 step here.
 """
 
-STEP_MODULES = ("step01", "step02", "step03", "step04")
+STEP_MODULES = ("step01", "step02", "step03", "step04", "step07", "step08", "step09")

@@ -1,0 +1,1 @@
+"""Checks for step 8, prioritise and sequence pilots."""

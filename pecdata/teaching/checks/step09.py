@@ -1,0 +1,1 @@
+"""Checks for step 9, implement and follow up."""
