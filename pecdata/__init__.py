@@ -78,6 +78,16 @@ from pecdata.followup import (
     p_chart,
     xmr_chart,
 )
+
+# Figures and helpers of steps 7-9 used by their notebooks (additions for issue 13).
+from pecdata.planning.projection import plot_projection
+from pecdata.planning.uncertainty import plot_tornado, plot_uncertainty
+from pecdata.followup import (
+    evaluated_intervention,
+    plot_control_chart,
+    plot_difference_in_differences,
+    readmission_shares,
+)
 from pecdata import plots
 from pecdata.plots.theme import (
     LEVEL_COLOURS,

@@ -8,4 +8,4 @@ registers it with ``@exercise("SS-tier-N", "title")`` from :mod:`pecdata.teachin
 step here.
 """
 
-STEP_MODULES = ("step01", "step02", "step03", "step04", "step05", "step06")
+STEP_MODULES = tuple(f"step{n:02d}" for n in range(1, 10))
