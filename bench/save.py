@@ -56,11 +56,13 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _command(args: list[str]) -> tuple[float, float, int]:
+def _command(args: list[str], code: str | None = None) -> tuple[float, float, int]:
+    """Run ``pecdata ARGS`` in a fresh process (with the pecdata of folder ``code``, if given)."""
+    env = dict(os.environ, **({"PYTHONPATH": code} if code else {}))
     before = _children_cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "pecdata.cli", *args], capture_output=True, text=True
+        [sys.executable, "-m", "pecdata.cli", *args], capture_output=True, text=True, env=env
     )
     return time.perf_counter() - t0, _children_cpu() - before, proc.returncode
 
@@ -68,6 +70,9 @@ def _command(args: list[str]) -> tuple[float, float, int]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the full region (345,000)")
+    parser.add_argument(
+        "--before", metavar="DIR", help="also time `pecdata generate` with the pecdata in DIR"
+    )
     args = parser.parse_args(argv)
     residents = FULL if args.full else TEACHING
 
@@ -112,19 +117,10 @@ def main(argv=None) -> int:
         clock("DuckDB: views over the Parquet files (now)", lambda: st._views(tmp / "p2", files))
         clock("save() as a whole (now)", lambda: save(wh, tmp / "saved"))
         wh = None  # free the frames before the commands run
-        t_gen = _command(
-            [
-                "generate",
-                "--residents",
-                str(residents),
-                "--years",
-                str(YEARS),
-                "--seed",
-                str(SEED),
-                "--out",
-                str(tmp / "cmd"),
-            ]
-        )
+        gen_args = ["generate", "--residents", str(residents), "--years", str(YEARS)]
+        gen_args += ["--seed", str(SEED), "--out"]
+        t_gen = _command([*gen_args, str(tmp / "cmd")])
+        t_old = _command([*gen_args, str(tmp / "old")], args.before) if args.before else None
         mapping = tmp / "mapping.toml"
         lines = ['synthetic = true\n[source]\nkind = "parquet"\npath = "saved"\n']
         from pecdata.warehouse import schema as S
@@ -136,10 +132,11 @@ def main(argv=None) -> int:
     print(f"{'step':<50} {'wall s':>8} {'CPU s':>8}")
     for label, wall, cpu in clock.rows:
         print(f"{label:<50} {wall:>8.1f} {cpu:>8.1f}")
-    for label, (wall, cpu, rc) in (
-        ("pecdata generate (whole command)", t_gen),
-        ("pecdata import from Parquet (whole command)", t_imp),
-    ):
+    commands = [("pecdata generate (whole command)", t_gen)]
+    if t_old:
+        commands.insert(0, (f"pecdata generate before ({args.before})", t_old))
+    commands.append(("pecdata import from Parquet (whole command)", t_imp))
+    for label, (wall, cpu, rc) in commands:
         status = "" if rc == 0 else f"  (exit {rc})"
         print(f"{label:<50} {wall:>8.1f} {cpu:>8.1f}{status}")
         ratio = f"  ratio to the target {TARGET_SECONDS:.0f} s"

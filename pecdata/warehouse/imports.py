@@ -218,7 +218,11 @@ def _shape(name: str, raw: pd.DataFrame, spec: Mapping, mapping: Mapping) -> pd.
 
 
 def build(
-    mapping: Mapping, base: str | os.PathLike = ".", key: bytes | None = None, frames=None
+    mapping: Mapping,
+    base: str | os.PathLike = ".",
+    key: bytes | None = None,
+    frames=None,
+    validated: bool = True,
 ) -> Warehouse:
     """The warehouse a mapping describes, coerced, pseudonymised and validated.
 
@@ -278,7 +282,8 @@ def build(
     }
     wh = Warehouse(tables, meta=meta)
     wh.synthetic = meta["synthetic"]
-    validate(wh)
+    if validated:
+        validate(wh)
     return wh
 
 
@@ -309,6 +314,8 @@ def import_warehouse(
     mapping_file = Path(mapping_file)
     mapping = read_mapping(mapping_file)
     key = read_key(key_file, warehouse=out) if key_file is not None else None
-    wh = build(mapping, mapping_file.parent, key)
-    wh.path = save(wh, out, overwrite=overwrite, synthetic=wh.meta["synthetic"])
+    wh = build(mapping, mapping_file.parent, key, validated=False)
+    wh.path = save(  # validated while the Parquet files are written; nothing saved if invalid
+        wh, out, overwrite=overwrite, synthetic=wh.meta["synthetic"], check=validate
+    )
     return wh

@@ -322,6 +322,7 @@ def save(
     overwrite: bool = False,
     files: Mapping[str, str] | None = None,
     synthetic: bool | None = None,
+    check=None,
 ) -> Path:
     """Write a warehouse to a folder: Parquet files, ``warehouse.duckdb`` and ``metadata.json``.
 
@@ -344,6 +345,10 @@ def save(
     synthetic : bool, optional
         Whether the data are synthetic (default: ``meta["synthetic"]``, else
         True only for the generator's warehouses, whose meta has ``generator``).
+    check : callable, optional
+        ``check(warehouse)``, e.g. :func:`pecdata.warehouse.validation.validate`,
+        run while the Parquet files are written (on two cores the two overlap);
+        if it raises, nothing is written to ``path``.
 
     Returns
     -------
@@ -377,7 +382,15 @@ def save(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     try:
-        entries = _write_all(tables, tmp)
+        if check is None:
+            entries = _write_all(tables, tmp)
+        else:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                writing = pool.submit(_write_all, tables, tmp)
+                try:
+                    check(warehouse)
+                finally:
+                    entries = writing.result()
         for name, text in files.items():
             (tmp / name).write_text(text, encoding="utf-8")
         path.mkdir(exist_ok=True)
