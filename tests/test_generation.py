@@ -213,6 +213,8 @@ def test_cli_writes_the_trainers_answer_key(tmp_path, capsys):
     key = (out / "answer_key.md").read_text(encoding="utf-8")
     for finding_id, (step, title) in FINDINGS.items():
         assert title in key and f"Step {step}" in key
+    # the region-wide trend a before/after comparison would take for a pilot's effect
+    assert "Region-wide trends" in key and "Admissions fall 2.5% a year" in key
     assert "answer_key.md" in capsys.readouterr().out
 
 
