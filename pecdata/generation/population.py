@@ -148,16 +148,17 @@ def _onset_cohort(curves: dict[str, np.ndarray], death_scale: float) -> dict:
     death_age = np.full(ONSET_COHORT, np.inf)
     onset = {c: np.zeros(MAX_AGE + 1) for c in CONDITIONS}
     level = np.zeros(len(CONDITIONS))
+    u_t = np.ascontiguousarray(u.T)  # one row per condition: fast to partition
     for a in range(MAX_AGE + 1):
         idx = np.flatnonzero(np.isinf(death_age))
-        ua = u[idx]
+        ua = u_t[:, idx]
         n = len(idx)
         for j, c in enumerate(CONDITIONS):
             k = int(np.round(curves[c][a] * n))
             if 0 < k < n:
-                level[j] = max(level[j], np.partition(ua[:, j], k - 1)[k - 1])
+                level[j] = max(level[j], np.partition(ua[j], k - 1)[k - 1])
             onset[c][a] = level[j]
-        ncond = (ua < level).sum(axis=1)
+        ncond = (ua < level[:, None]).sum(axis=0)
         q = np.minimum(death_scale * _death_hazard(np.full(n, a + 0.5), ncond), 0.9)
         dies = rng.random(n) < q
         death_age[idx[dies]] = a + rng.random(int(dies.sum()))
