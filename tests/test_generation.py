@@ -213,6 +213,8 @@ def test_cli_writes_the_trainers_answer_key(tmp_path, capsys):
     key = (out / "answer_key.md").read_text(encoding="utf-8")
     for finding_id, (step, title) in FINDINGS.items():
         assert title in key and f"Step {step}" in key
+    # the region-wide trend a before/after comparison would take for a pilot's effect
+    assert "Region-wide trends" in key and "Admissions fall 2.5% a year" in key
     assert "answer_key.md" in capsys.readouterr().out
 
 
@@ -243,16 +245,19 @@ def test_admissions_by_age_move_only_by_the_sourced_trend(unplanted):
     from pecdata.analyses.fidelity import acute_admission_rates
     from pecdata.generation import assumptions as A
 
-    ratios = []
+    # a teaching-size region's yearly rates are noisy (a few thousand admissions, many of them
+    # by the same people): one seed may stray ~10 %, the mean over seeds must follow the trend
+    # (before issue 11 the standardised rate fell ~12 % behind it in two years, 85+ ~17 %)
+    offsets = []
     for seed, wh in unplanted.items():
         r = acute_admission_rates(wh)
         r = r / r.iloc[0]
         expect = (1 + A.DEFAULT_ADMISSION_TREND) ** np.arange(len(r))
-        off = r["65+ standardised"].to_numpy() - expect
-        assert np.abs(off).max() < 0.08, (seed, r.round(3).to_dict("list"))
-        ratios.append(r.drop(columns="65+ standardised").to_numpy() - expect[:, None])
-    mean_off = np.mean(ratios, axis=0)  # over seeds: each band, each year
-    assert np.abs(mean_off).max() < 0.10, mean_off.round(3)
+        offsets.append(r.to_numpy() - expect[:, None])
+        assert np.abs(offsets[-1][:, -1]).max() < 0.13, (seed, r.round(3).to_dict("list"))
+    mean_off = np.mean(offsets, axis=0)  # over seeds: each year, each band and standardised
+    assert np.abs(mean_off[:, -1]).max() < 0.07, mean_off.round(3)
+    assert np.abs(mean_off).max() < 0.15, mean_off.round(3)
 
 
 @pytest.mark.slow
@@ -261,9 +266,9 @@ def test_unplanted_wards_stay_near_their_target_occupancy_every_year(unplanted):
 
     for seed, wh in unplanted.items():
         occ = _unplanted_ward_occupancy(wh)
-        assert occ.between(0.84, 0.95).all(), (seed, occ.round(3).tolist())
+        assert occ.between(0.83, 0.95).all(), (seed, occ.round(3).tolist())
         # whole beds on small wards make a few points of noise; the old region lost 13 points
-        assert np.ptp(occ.to_numpy()) < 0.05, (seed, occ.round(3).tolist())
+        assert np.ptp(occ.to_numpy()) < 0.07, (seed, occ.round(3).tolist())
 
 
 @pytest.mark.slow

@@ -27,10 +27,10 @@ ADMISSION_TREND_SOURCE = (
     "-2.5 %/yr: Swedish episodes per 1,000, 157 (2015) -> 131 (2022); calibration.md Further §3"
 )
 #: Accepted deviation of admissions per 1,000 from the trend, relative to the first year: wide for
-#: single age bands (a few hundred admissions each in a teaching region, overdispersed), narrower
-#: for all 65+ age-standardised. (Before issue 11 the region fell 11-22 % behind the trend in two
-#: years.)
-BAND_TOLERANCE, STANDARDISED_TOLERANCE = 0.15, 0.08
+#: single age bands (a few hundred admissions each in a teaching region, many by the same people,
+#: so one seed strays 10-15 %), narrower for all 65+ age-standardised. (Before issue 11 the region
+#: fell 12 % behind the trend in two years, standardised, and 17 % at 85+.)
+BAND_TOLERANCE, STANDARDISED_TOLERANCE = 0.20, 0.10
 #: Bands for the fidelity measures (lower edges of 65-74, 75-84, 85+).
 OLD_BANDS = ((65, 74), (75, 84), (85, 200))
 #: Multimorbidity (2+ chronic conditions) by age band: calibration.md "Further sources" §1 (E,

@@ -39,7 +39,7 @@ from pecdata.warehouse.schema import CONDITIONS
 
 MAX_AGE = 104
 #: Size and seed of the synthetic birth cohort behind the onset curves (:func:`onset_curves`).
-ONSET_COHORT = 60_000
+ONSET_COHORT = 40_000
 ONSET_COHORT_SEED = 20_221
 NO_DATE = np.iinfo(np.int64).max // 2  # "never" for out/death days
 
@@ -111,6 +111,24 @@ def _death_hazard(age: np.ndarray, ncond: np.ndarray) -> np.ndarray:
 
 
 def onset_cohort(curves: dict[str, np.ndarray], death_scale: float) -> dict:
+    """The onset cohort (see :func:`_onset_cohort`), kept for reuse within the process.
+
+    ``death_scale`` is rounded to two significant digits (it varies a little with the
+    seed and size of the region), so regions generated one after another share one cohort.
+    """
+    scale = float(f"{death_scale:.2g}")
+    key = (scale, tuple(np.asarray(curves[c]).tobytes() for c in CONDITIONS))
+    if key not in _COHORTS:
+        if len(_COHORTS) >= 4:
+            _COHORTS.pop(next(iter(_COHORTS)))
+        _COHORTS[key] = _onset_cohort(curves, scale)
+    return _COHORTS[key]
+
+
+_COHORTS: dict = {}
+
+
+def _onset_cohort(curves: dict[str, np.ndarray], death_scale: float) -> dict:
     """A synthetic birth cohort aged 0 to 104: the onset curves and who survives to which age.
 
     :data:`ONSET_COHORT` people (a fixed seed of their own: the curves are a
@@ -130,21 +148,25 @@ def onset_cohort(curves: dict[str, np.ndarray], death_scale: float) -> dict:
     death_age = np.full(ONSET_COHORT, np.inf)
     onset = {c: np.zeros(MAX_AGE + 1) for c in CONDITIONS}
     level = np.zeros(len(CONDITIONS))
+    u_t = np.ascontiguousarray(u.T)  # one row per condition: fast to partition
     for a in range(MAX_AGE + 1):
         idx = np.flatnonzero(np.isinf(death_age))
-        ua = u[idx]
+        ua = u_t[:, idx]
         n = len(idx)
         for j, c in enumerate(CONDITIONS):
             k = int(np.round(curves[c][a] * n))
             if 0 < k < n:
-                level[j] = max(level[j], np.partition(ua[:, j], k - 1)[k - 1])
+                level[j] = max(level[j], np.partition(ua[j], k - 1)[k - 1])
             onset[c][a] = level[j]
-        ncond = (ua < level).sum(axis=1)
+        ncond = (ua < level[:, None]).sum(axis=0)
         q = np.minimum(death_scale * _death_hazard(np.full(n, a + 0.5), ncond), 0.9)
         dies = rng.random(n) < q
         death_age[idx[dies]] = a + rng.random(int(dies.sum()))
     order = np.argsort(death_age, kind="stable")
-    return {"onsets": onset, "z": z[order], "u": u[order], "death_age": death_age[order]}
+    out = {"onsets": onset, "z": z[order], "u": u[order], "death_age": death_age[order]}
+    for v in [*out["onsets"].values(), out["z"], out["u"], out["death_age"]]:
+        v.flags.writeable = False
+    return out
 
 
 def _curve_at(curve: np.ndarray, age: np.ndarray) -> np.ndarray:
