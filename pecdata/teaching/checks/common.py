@@ -9,6 +9,8 @@ subject or another year into a wrong answer with its own message.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pandas as pd
 
 from pecdata.analyses.cleaning import clean_region
@@ -45,11 +47,27 @@ def cleaned(wh):
 
 
 def pec_of(wh, year: int, clean: bool = True):
-    """The PEC costing of one year, of the cleaned region unless ``clean=False``."""
+    """The PEC costing of one year, of the cleaned region unless ``clean=False``.
+
+    The uncleaned costing (only needed to recognise answers computed without the
+    cleaning) is read from the warehouse's saved PEC tables when it has them
+    (``pecdata cost``), which saves costing the region a second time.
+    """
     from pecdata.pec import cost_encounters
 
+    if not clean and all(t in wh for t in _SAVED):
+        return cached(wh, f"pec-saved:{year}", lambda: _saved_pec(wh, year))
     source = cleaned(wh) if clean else wh
     return cached(source, f"pec:{year}", lambda: cost_encounters(source, years=year))
+
+
+_SAVED = ("encounter_costs", "pool_rates", "unused_capacity")
+
+
+def _saved_pec(wh, year: int) -> SimpleNamespace:
+    return SimpleNamespace(
+        **{t: wh[t][wh[t]["year"] == year].reset_index(drop=True) for t in _SAVED}
+    )
 
 
 def subject_mistakes(values, right, what: str, label=str) -> list:

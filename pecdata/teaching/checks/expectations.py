@@ -112,8 +112,11 @@ class Number(Expectation):
         What the number counts, for messages ("encounters", "SEK per resident").
     tolerance : float
         Accepted absolute difference (e.g. 0.05 when the exercise asks for one decimal).
+        When set, it alone decides: a figure for another year or unit that differs only
+        in the second decimal is not accepted as right.
     rel : float
-        Accepted relative difference (default 0.2 %).
+        Accepted relative difference when no ``tolerance`` is given (default 0.2 %);
+        ``rel=0`` with no tolerance asks for an exact value (a count).
     mistakes : list of (value, hint)
         Wrong answers a participant is likely to give, each with its own hint.
     hint : str
@@ -142,7 +145,8 @@ class Number(Expectation):
     explain: str = ""
 
     def _close(self, a: float, b: float) -> bool:
-        return abs(a - b) <= max(self.tolerance, self.rel * abs(b), 1e-9)
+        limit = self.tolerance if self.tolerance > 0 else self.rel * abs(b)
+        return abs(a - b) <= max(limit, 1e-9)
 
     def assess(self, answer):
         a = _number(answer)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pecdata.teaching.checks.common import last_year, pec_of, person_years, subject_mistakes
+from pecdata.teaching.checks.common import (
+    last_year,
+    pec_of,
+    person_years,
+    subject_mistakes,
+    year_mistakes,
+)
 from pecdata.teaching.checks.expectations import Finding, Number
 from pecdata.teaching.checks.step03 import ward_answer
 from pecdata.teaching.feedback import exercise
@@ -16,6 +22,22 @@ UNCLEANED = (
 def pec_last_year(wh, clean: bool = True):
     """The PEC costing of the last year (computed once per warehouse)."""
     return pec_of(wh, last_year(wh), clean=clean)
+
+
+def _other_years(wh, table: str, value) -> list:
+    """The answer in each other year, from the warehouse's saved PEC tables (when it has
+    them: ``pecdata cost``); ``value(rows)`` computes it from one year's rows."""
+    if table not in wh:
+        return []
+    saved, year = wh[table], last_year(wh)
+    values = {}
+    for y in sorted(saved["year"].unique()):
+        if int(y) != year:
+            try:
+                values[int(y)] = float(value(saved[saved["year"] == y]))
+            except (IndexError, KeyError, ValueError):
+                continue
+    return year_mistakes(values, year)
 
 
 def _uncleaned(value: float, right: float, close: float) -> list:
@@ -58,6 +80,15 @@ def rate(wh, focus_unit, focus_profession):
             ),
             *subject_mistakes(same_unit, focus_profession, "profession"),
             *subject_mistakes(same_job, focus_unit, "unit"),
+            *_other_years(
+                wh,
+                "pool_rates",
+                lambda r: r.loc[
+                    (r["unit_id"].astype(str) == focus_unit)
+                    & (r["resource"].astype(str) == focus_profession),
+                    "rate_sek",
+                ].iloc[0],
+            ),
         ],
         hint="In pec.pool_rates, find the pool of your profession at your centre: cost "
         "supplied / practical capacity, to two decimals.",
@@ -96,6 +127,11 @@ def unused_profession(wh, focus_profession):
         ),
         *_uncleaned(
             float(raw.loc[raw["resource"] == focus_profession, "cost_sek"].sum()) / 1e6, right, 0.05
+        ),
+        *_other_years(
+            wh,
+            "unused_capacity",
+            lambda r: r.loc[r["resource"].astype(str) == focus_profession, "cost_sek"].sum() / 1e6,
         ),
     ]
     if abs(positive - right) > 0.05:
