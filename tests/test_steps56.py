@@ -205,3 +205,12 @@ def test_lesson_runs_within_budget_at_teaching_size(step, tmp_path, teaching_dir
         pytest.skip("PECDATA_SKIP_TIMING=1")
     _, seconds = run_notebook(NOTEBOOKS[step], tmp_path, data_dir=str(teaching_dir))
     assert seconds <= BUDGET_SECONDS, f"step {step} took {seconds:.1f} s"
+
+
+@pytest.mark.parametrize("step", sorted(NOTEBOOKS))
+def test_lesson_runs_on_a_tiny_region_generated_in_memory(step, tmp_path):
+    """The smallest region of the notebook tests (no saved data, costed in the notebook)."""
+    from test_notebooks import OTHER
+
+    text = _run(step, tmp_path / "no_saved_region", tmp_path, **OTHER)
+    assert "Region Havsland: 4,000 residents" in text
