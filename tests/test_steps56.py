@@ -34,6 +34,10 @@ NOTEBOOKS = {
     5: ROOT / "notebooks" / "05_segment_the_population.ipynb",
     6: ROOT / "notebooks" / "06_find_the_problem_areas.ipynb",
 }
+SOLUTIONS = {
+    5: ROOT / "solutions" / "05_segment_the_population.ipynb",
+    6: ROOT / "solutions" / "06_find_the_problem_areas.ipynb",
+}
 PLANTED = {"residents": 30_000, "seed": 7, "years": 3}
 NONE = {"residents": 15_000, "seed": 7, "years": 3}
 
@@ -49,12 +53,12 @@ def _make_region(folder: Path, residents: int, seed: int, years: int, planted: b
     return folder
 
 
-def _run(step: int, data_dir: Path, out_dir: Path, **parameters) -> str:
-    """Run a lesson with papermill; return everything its cells printed."""
+def _run(step: int, data_dir: Path, out_dir: Path, notebooks=NOTEBOOKS, **parameters) -> str:
+    """Run a notebook with papermill; return everything its cells printed or displayed."""
     import papermill as pm
 
-    path = NOTEBOOKS[step]
-    out = out_dir / path.name
+    path = notebooks[step]
+    out = out_dir / f"{path.parent.name}_{path.name}"
     pm.execute_notebook(
         str(path),
         str(out),
@@ -66,7 +70,9 @@ def _run(step: int, data_dir: Path, out_dir: Path, **parameters) -> str:
     nb = nbformat.read(out, as_version=4)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     return "\n".join(
-        o.get("text", "") for c in nb.cells for o in c.get("outputs", []) if o.get("name")
+        o.get("text", "") or o.get("data", {}).get("text/plain", "")
+        for c in nb.cells
+        for o in c.get("outputs", [])
     )
 
 
@@ -75,7 +81,8 @@ def planted(tmp_path_factory):
     folder = _make_region(tmp_path_factory.mktemp("planted") / "region", **PLANTED, planted=True)
     out = tmp_path_factory.mktemp("planted_runs")
     printed = {step: _run(step, folder, out, **PLANTED) for step in NOTEBOOKS}
-    return pecdata.load(folder), printed
+    checked = {step: _run(step, folder, out, SOLUTIONS, **PLANTED) for step in SOLUTIONS}
+    return pecdata.load(folder), printed, checked
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +90,8 @@ def unplanted(tmp_path_factory):
     folder = _make_region(tmp_path_factory.mktemp("none") / "region", **NONE, planted=False)
     out = tmp_path_factory.mktemp("none_runs")
     printed = {step: _run(step, folder, out, **NONE) for step in NOTEBOOKS}
-    return pecdata.load(folder), printed
+    checked = {step: _run(step, folder, out, SOLUTIONS, **NONE) for step in SOLUTIONS}
+    return pecdata.load(folder), printed, checked
 
 
 def truth(wh, finding_id: str):
@@ -100,7 +108,7 @@ def flagged_centres(printed: str) -> dict[str, str]:
 
 
 def test_step5_finds_the_planted_frail_group_among_the_persistently_costly(planted):
-    wh, printed = planted
+    wh, printed, _ = planted
     muni = truth(wh, "frail_readmissions")["location"].split(" in ")[-1]
     found = re.search(
         r"One group stands out: \d+ persistently costly residents (.+?) in (\w+),", printed[5]
@@ -110,7 +118,7 @@ def test_step5_finds_the_planted_frail_group_among_the_persistently_costly(plant
 
 
 def test_step6_funnel_flags_the_planted_centre(planted):
-    wh, printed = planted
+    wh, printed, _ = planted
     centre = truth(wh, "pcc_avoidable_admissions")["location"]
     assert flagged_centres(printed[6]).get(centre) == "above"
 
@@ -121,7 +129,7 @@ def test_step6_funnel_flags_the_planted_centre(planted):
     strict=False,
 )
 def test_step6_funnel_flags_no_more_than_chance_among_the_other_centres(planted):
-    wh, printed = planted
+    wh, printed, _ = planted
     centre = truth(wh, "pcc_avoidable_admissions")["location"]
     others = {c for c in flagged_centres(printed[6]) if c != centre}
     n_centres = int((wh["units"]["unit_type"].astype(str) == "primary_care_centre").sum())
@@ -132,7 +140,7 @@ def test_step6_funnel_flags_no_more_than_chance_among_the_other_centres(planted)
 
 
 def test_step6_readmission_funnel_names_the_frail_groups_municipality(planted):
-    wh, printed = planted
+    wh, printed, _ = planted
     muni = truth(wh, "frail_readmissions")["location"].split(" in ")[-1]
     flagged = re.findall(
         r"^(\w+): [\d.]+% of [\d,]+ discharges of residents 80\+", printed[6], re.M
@@ -142,7 +150,7 @@ def test_step6_readmission_funnel_names_the_frail_groups_municipality(planted):
 
 def test_planted_groups_readmission_rate_is_within_its_interval_of_the_answer_key(planted):
     """The notebooks' readmission definition, applied to the planted group, gives the key."""
-    wh, _ = planted
+    wh, _, _ = planted
     key = truth(wh, "frail_readmissions")["true_value"] / 100
     members = wh["planted_residents"].query("finding_id == 'frail_readmissions'").resident_id
     flags = pecdata.readmission_flags(wh)
@@ -153,7 +161,7 @@ def test_planted_groups_readmission_rate_is_within_its_interval_of_the_answer_ke
 
 
 def test_step6_names_the_slow_stroke_hospital(planted):
-    wh, printed = planted
+    wh, printed, _ = planted
     code = truth(wh, "stroke_door_to_needle")["location"].split()[0]
     units = wh["units"]
     site = units.loc[units.unit_id.str.startswith(code + "-"), "site"].iloc[0]
@@ -162,7 +170,7 @@ def test_step6_names_the_slow_stroke_hospital(planted):
 
 
 def test_without_planted_findings_nothing_stands_out(unplanted):
-    wh, printed = unplanted
+    wh, printed, _ = unplanted
     assert wh["planted_findings"].empty
     assert "No group stands out beyond chance" in printed[5]
     above = [c for c, side in flagged_centres(printed[6]).items() if side == "above"]
@@ -175,3 +183,34 @@ def test_without_planted_findings_nothing_stands_out(unplanted):
         float(m) for m in re.findall(r"median (\d+) minutes at .+?, (\d+) at", printed[6])[0]
     ]
     assert np.ptp(medians) < 10, "no hospital is slow to thrombolysis without the finding"
+
+
+@pytest.mark.parametrize("region", ["planted", "unplanted"])
+def test_solutions_are_accepted_on_other_regions(region, request):
+    """Every check accepts its solution on another seed and without planted findings."""
+    _, _, checked = request.getfixturevalue(region)
+    for step, text in checked.items():
+        assert text.count("Correct (0") == 5, (step, text[-2000:])
+        assert "Not yet" not in text and "could not" not in text, (step, text[-2000:])
+
+
+@pytest.mark.parametrize("step", sorted(NOTEBOOKS))
+def test_lesson_runs_within_budget_at_teaching_size(step, tmp_path, teaching_dir):
+    """At the default size, reading the saved teaching region (``make data``)."""
+    import os
+
+    from test_notebooks import BUDGET_SECONDS, run_notebook
+
+    if os.environ.get("PECDATA_SKIP_TIMING") == "1":
+        pytest.skip("PECDATA_SKIP_TIMING=1")
+    _, seconds = run_notebook(NOTEBOOKS[step], tmp_path, data_dir=str(teaching_dir))
+    assert seconds <= BUDGET_SECONDS, f"step {step} took {seconds:.1f} s"
+
+
+@pytest.mark.parametrize("step", sorted(NOTEBOOKS))
+def test_lesson_runs_on_a_tiny_region_generated_in_memory(step, tmp_path):
+    """The smallest region of the notebook tests (no saved data, costed in the notebook)."""
+    from test_notebooks import OTHER
+
+    text = _run(step, tmp_path / "no_saved_region", tmp_path, **OTHER)
+    assert "Region Havsland: 4,000 residents" in text
