@@ -105,10 +105,15 @@ class BriefResult:
     pdf: Path | None
     seconds: float
     unfinished: tuple[str, ...] = ()
+    #: Seconds per stage: "execute", "html", "pdf".
+    stages: tuple[tuple[str, float], ...] = ()
 
     def __str__(self) -> str:
         files = [str(self.html)] + ([str(self.pdf)] if self.pdf else [])
-        return f"Wrote {' and '.join(files)} in {self.seconds:.1f} s."
+        parts = ", ".join(f"{name} {sec:.1f} s" for name, sec in self.stages)
+        return f"Wrote {' and '.join(files)} in {self.seconds:.1f} s" + (
+            f" ({parts})." if parts else "."
+        )
 
 
 def find_chromium() -> str | None:
@@ -343,16 +348,24 @@ def render_brief(
             "no Chromium to print the PDF with (install Debian's chromium: `make browser`, "
             "set PECDATA_CHROMIUM, or render only the HTML with --no-pdf)"
         )
+    stages = []
     if execute:
+        t = time.perf_counter()
         _execute(nb, path.resolve(), timeout)
+        stages.append(("execute", time.perf_counter() - t))
+    t = time.perf_counter()
     body = to_html(nb)
     folder.mkdir(parents=True, exist_ok=True)
     html_path.write_text(body, encoding="utf-8")
+    stages.append(("html", time.perf_counter() - t))
     if pdf:
+        t = time.perf_counter()
         to_pdf(html_path, pdf_path, chromium)
+        stages.append(("pdf", time.perf_counter() - t))
     return BriefResult(
         html_path,
         pdf_path if pdf else None,
         time.perf_counter() - t0,
         tuple(unfinished_prompts(nb)),
+        tuple(stages),
     )
