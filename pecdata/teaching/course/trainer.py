@@ -64,9 +64,7 @@ def write_trainer_sources(region: str | Path, out: str | Path, root: Path = ROOT
     key = answer_key_markdown(wh["planted_findings"], wh.meta)
     title, _, rest = key.partition("\n")
     written = [out / "answer_key.md"]
-    written[0].write_text(
-        f"{title}\n\n{WARNING.format(**info)}{rest.lstrip()}", encoding="utf-8"
-    )
+    written[0].write_text(f"{title}\n\n{WARNING.format(**info)}{rest.lstrip()}", encoding="utf-8")
     for source in exercise_notebooks(root / "solutions"):
         nb = nbformat.read(source, as_version=4)
         params = declared_parameters(nb)
