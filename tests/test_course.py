@@ -302,6 +302,12 @@ def test_prepare_writes_one_parameterised_folder_per_participant(tmp_path, exerc
     assert "Anna Åberg" in (anna / "README.md").read_text(encoding="utf-8")
 
 
+def test_a_roster_saved_by_a_swedish_spreadsheet(tmp_path, exercises, region_dir):
+    text = "\ufeffname;email;focus_municipality\nÖrjan Ås;orjan@x.se;VAL\n"
+    done = prepare_cohort(roster(tmp_path, text), tmp_path / "c", exercises, region_dir)
+    assert done.added == ["Örjan Ås"]
+
+
 def test_prepare_never_overwrites_and_adds_new_participants(tmp_path, exercises, region_dir):
     out = tmp_path / "c"
     prepare_cohort(roster(tmp_path, "name,email\nAnna,anna@x.se\n"), out, exercises, region_dir)

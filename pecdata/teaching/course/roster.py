@@ -1,6 +1,7 @@
 """The roster of a cohort: a CSV file with one participant a row.
 
-Columns (the first row names them; order does not matter):
+Columns (the first row names them; order does not matter). Commas separate the values,
+or semicolons, as a spreadsheet in a Swedish locale saves CSV:
 
 ``name`` (required)
     The participant's name; it becomes their folder name, so it may hold letters
@@ -104,7 +105,9 @@ def read_roster(
         raise RosterError(
             f"{path} is not UTF-8 text ({exc.reason}); save it as UTF-8 CSV"
         ) from None
-    rows = list(csv.reader(text.splitlines()))
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if ";" in first and "," not in first else ","  # Excel in Swedish uses ;
+    rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
     if not rows or not any(c.strip() for c in rows[0]):
         raise RosterError(f"{path} is empty: its first row must name the columns name,email")
     header = [c.strip().lower() for c in rows[0]]
