@@ -124,4 +124,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf _build .jupyter_cache $(DATA)
+	rm -rf _build .jupyter_cache $(DATA) $(PARAMFILE)
