@@ -399,9 +399,11 @@ def test_a_real_prepared_notebook_is_checked_and_followed(tmp_path, region_dir, 
     exercises.mkdir()
     shutil.copy(ROOT / "exercises" / "01_frame_the_question.ipynb", exercises)
     out = tmp_path / "c"
-    prepare_cohort(
-        roster(tmp_path, "name,email\nAnna,a@x.se\nBo,b@x.se\n"), out, exercises, region_dir
-    )
+    people = "name,email\nAnna,a@x.se\nBo,b@x.se\nCarin,c@x.se\n"
+    prepare_cohort(roster(tmp_path, people), out, exercises, region_dir)
+    shutil.rmtree(out / "Carin")  # lost her folder
+    (out / "handouts").mkdir()  # not a participant: no notebooks, not on the roster
+    (out / "handouts" / "slides.txt").write_text("x", encoding="utf-8")
     solutions = demo.solutions_by_exercise(
         nbformat.read(ROOT / "solutions" / "01_frame_the_question.ipynb", as_version=4)
     )
@@ -413,6 +415,7 @@ def test_a_real_prepared_notebook_is_checked_and_followed(tmp_path, region_dir, 
     assert got == {
         "Anna": ["correct", "wrong", "correct", "correct", "correct"],
         "Bo": ["not_started"] * 5,
+        "Carin": ["unreadable"] * 5,
     }
     # A session: Bo's notebook logs to his folder through the setup cell, then progress reads it.
     nb = nbformat.read(out / "Bo" / "01_frame_the_question.ipynb", as_version=4)

@@ -51,12 +51,20 @@ class Cohort:
         return cls(folder, record)
 
     def participants(self) -> list[str]:
-        """Every participant's folder name, sorted."""
-        return sorted(
-            p.name
-            for p in self.folder.iterdir()
-            if p.is_dir() and not p.name.startswith(("_", "."))
-        )
+        """Every participant's folder name, sorted.
+
+        In a prepared cohort: those on its roster (also when their folder has gone
+        missing) and any other folder with notebooks in it, so that a region or a folder
+        of handouts kept beside them is not taken for a participant. Without
+        ``cohort.json``: every folder.
+        """
+        folders = [
+            p for p in self.folder.iterdir() if p.is_dir() and not p.name.startswith(("_", "."))
+        ]
+        recorded = set(self.record.get("participants", {}))
+        if not recorded:
+            return sorted(p.name for p in folders)
+        return sorted(recorded | {p.name for p in folders if any(p.glob("*.ipynb"))})
 
     @property
     def exercises(self) -> dict[str, list[str]]:
