@@ -61,8 +61,12 @@ def _command(args: list[str], code: str | None = None) -> tuple[float, float, in
     env = dict(os.environ, **({"PYTHONPATH": code} if code else {}))
     before = _children_cpu()
     t0 = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "pecdata.cli", *args], capture_output=True, text=True, env=env
+    proc = subprocess.run(  # in ``code``: python -m puts the current folder first on the path
+        [sys.executable, "-m", "pecdata.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=code,
     )
     return time.perf_counter() - t0, _children_cpu() - before, proc.returncode
 
