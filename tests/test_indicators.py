@@ -214,8 +214,9 @@ def test_step6_figures_draw_from_the_analyses(region):
     r = ind.readmissions_30d(region, by="unit_id")
     fig = plots.funnel_plot(r, x="discharges", y="rate", kind="proportion", label="unit_id")
     assert fig.axes[0].has_data()
-    fig = plots.conformance_plot(cf.conformance_summary(region))
-    assert len(fig.axes[0].patches) == len(cf.TARGETS) * 2
+    summary = cf.conformance_summary(region)
+    fig = plots.conformance_plot(summary)
+    assert len(fig.axes[0].patches) == len(cf.TARGETS) * summary.site.nunique()
 
 
 # --- funnel plots on any seed (issue 11, item 4) ----------------------------------------------
