@@ -185,7 +185,9 @@ def test_no_pilot_no_target_met_by_the_regions_own_trend(unplanted_region, regio
     row = F.indicator_targets(unplanted_region, muni, start).set_index("indicator")
     adm = row.loc["acute_admissions_per_1000"]
     assert not adm.met
-    assert abs(adm.relative_change_pct) < 15
+    # no improvement of the target's size appears without a pilot (a rise is not a false
+    # success; municipalities of a 20,000-resident region differ by chance and drift)
+    assert adm.relative_change_pct > -15
 
 
 def test_control_charts_leave_out_incomplete_periods(region):

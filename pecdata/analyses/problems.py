@@ -197,8 +197,10 @@ def _pathways(wh, segments, years, n_years) -> list[dict]:
             continue
         fun = funnel_data(g["met"], g["courses"], kind="proportion")
         rate = g["met"].sum() / g["courses"].sum()
+        # Two or three hospitals, each judged against the others: the 95 % limit is the
+        # line here (the 99.8 % one needs more units to estimate the spread against).
         for (_, row), flag in zip(g.iterrows(), fun["flag"]):
-            if flag != BELOW:
+            if not str(flag).startswith("below"):
                 continue
             out.append(
                 dict(

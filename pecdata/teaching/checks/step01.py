@@ -250,7 +250,9 @@ def cost_change(wh, focus_unit_type):
     return Number(
         right,
         unit="%",
-        tolerance=0.05,
+        # a quarter of the change itself when it is small, so that a share given for a
+        # percentage (100 times smaller) is never inside the tolerance by coincidence
+        tolerance=max(min(0.05, abs(right) / 4), 0.001),
         percent=True,
         mistakes=[
             (
