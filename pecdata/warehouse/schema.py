@@ -611,6 +611,9 @@ RESOURCE_MEASURE = {
     "drugs": "sek",
     "supplies": "sek",
 }
+#: Smallest positive quantity accepted (activities, capacity): below it a number is noise
+#: from a conversion, and PEC's shares of it overflow.
+SMALLEST_QUANTITY = 1e-6
 #: What PEC needs (``pecdata cost``), the tables every warehouse must have: ``validate``
 #: requires them and checks the others when present.
 CORE_TABLES = ("units", "staffing", "capacity", "accounts", "ledger", "encounters", "activities")
