@@ -275,7 +275,7 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
 )
 def _validate(args: argparse.Namespace) -> int:
     from pecdata.warehouse import load, renew, verify_files
-    from pecdata.warehouse.schema import missing_for
+    from pecdata.warehouse.parts import missing_for
     from pecdata.warehouse.validation import check
 
     t0 = time.perf_counter()
@@ -373,7 +373,7 @@ def _configure_import(p: argparse.ArgumentParser) -> None:
 def _import(args: argparse.Namespace) -> int:
     from pecdata.warehouse import check_target
     from pecdata.warehouse.imports import import_warehouse
-    from pecdata.warehouse.schema import missing_for
+    from pecdata.warehouse.parts import missing_for
 
     check_target(args.out, overwrite=args.force)  # fail before reading anything
     t0 = time.perf_counter()

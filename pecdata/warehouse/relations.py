@@ -192,7 +192,16 @@ def _rule_problems(table: S.Table, df: pd.DataFrame) -> list[Problem]:
             "drugs and supplies)",
             lambda: _measure_mismatch(df[resource], df["measure"]),
         )
-    elif table.name == "staffing":
+    if table.name in ("activities", "capacity"):
+        amount = "quantity" if table.name == "activities" else "practical_quantity"
+        rule(
+            (amount,),
+            amount,
+            "{rows} a " + amount + " above 0 but below " + f"{S.SMALLEST_QUANTITY:g}"
+            " (a millionth of a minute, bed-day, exam, test or SEK is not a measurement)",
+            lambda: (df[amount] > 0) & (df[amount] < S.SMALLEST_QUANTITY),
+        )
+    if table.name == "staffing":
         rule(
             ("paid_hours", "practical_hours"),
             "practical_hours",

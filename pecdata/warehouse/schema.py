@@ -611,6 +611,9 @@ RESOURCE_MEASURE = {
     "drugs": "sek",
     "supplies": "sek",
 }
+#: Smallest positive quantity accepted (activities, capacity): below it a number is noise
+#: from a conversion, and PEC's shares of it overflow.
+SMALLEST_QUANTITY = 1e-6
 #: What PEC needs (``pecdata cost``), the tables every warehouse must have: ``validate``
 #: requires them and checks the others when present.
 CORE_TABLES = ("units", "staffing", "capacity", "accounts", "ledger", "encounters", "activities")
@@ -627,59 +630,6 @@ NONEMPTY_TABLES = (
     "accounts",
     "ledger",
 )
-#: Which tables each part of the course needs (the handbook page "Your own data").
-PARTS = {
-    "PEC (pecdata cost)": CORE_TABLES,
-    "step 1, frame the question": (
-        "municipalities",
-        "units",
-        "residents",
-        "resident_years",
-        "encounters",
-        "ledger",
-    ),
-    "step 2, know your data": (
-        "municipalities",
-        "units",
-        "residents",
-        "resident_years",
-        "conditions",
-        "encounters",
-        "activities",
-    ),
-    "step 3, describe the current state": (
-        "units",
-        "residents",
-        "resident_years",
-        "encounters",
-        "activities",
-        "staffing",
-        "capacity",
-    ),
-    "step 4, cost the care": CORE_TABLES + ("residents", "resident_years"),
-    "steps 5-9 (segments, cohorts, pathways, scenarios, follow-up)": tuple(
-        t for t in TABLES if t not in ("planted_findings", "planted_residents")
-    ),
-}
-
-
-def missing_for(tables) -> dict[str, list[str]]:
-    """The parts of the course whose tables are missing, with the missing tables.
-
-    Examples
-    --------
-    >>> missing_for(CORE_TABLES)["step 1, frame the question"]
-    ['municipalities', 'residents', 'resident_years']
-    >>> "PEC (pecdata cost)" in missing_for(CORE_TABLES)
-    False
-    """
-    have = set(tables)
-    out = {}
-    for part, needs in PARTS.items():
-        gone = [t for t in needs if t not in have]
-        if gone:
-            out[part] = gone
-    return out
 
 
 # --- Derived tables: the results of Patient Encounter Cost (pecdata.pec) -------------------------
