@@ -9,18 +9,16 @@ something sensible when the region was generated with ``--no-planted``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
 
 import numpy as np
 import pandas as pd
 
 from pecdata.analyses import indicators as ind
 from pecdata.analyses import segments as sg
-from pecdata.teaching.checks.expectations import Custom, Expectation, Number, Unreadable
+from pecdata.teaching.checks.common import subject_mistakes
+from pecdata.teaching.checks.expectations import Number
 from pecdata.teaching.feedback import cached, exercise
-
-#: The segment 05-core-2 asks about unless the notebook's ``focus_segment`` says otherwise.
-DEFAULT_FOCUS_SEGMENT = "multimorbid"
 
 
 def first_year(wh) -> int:
@@ -69,38 +67,6 @@ def top_share(c: pd.DataFrame, year: int, percent: float) -> float:
     v = np.sort(c.loc[c["year"] == year, "cost_sek"].to_numpy(float))[::-1]
     k = min(len(v), max(1, int(round(len(v) * percent / 100))))
     return float(v[:k].sum() / v.sum()) if v.sum() > 0 else float("nan")
-
-
-def focused(expectations: Mapping[str, Expectation], what: str, example_label: str) -> Custom:
-    """An answer given as ``{focus: value}``, judged by the expectation of that focus.
-
-    The notebook's ``focus_*`` parameter picks the subject; the participant answers
-    ``{focus_segment: value}`` so that the check knows which subject they were given.
-    """
-    labels = {str(k).casefold(): str(k) for k in expectations}
-
-    def assess(answer):
-        if isinstance(answer, pd.Series):
-            answer = answer.to_dict()
-        if not isinstance(answer, Mapping) or len(answer) != 1:
-            raise Unreadable(
-                f"Give your answer as {{{what}: number}}, with the {what} of the exercise as "
-                f"the key, e.g. {{{example_label!r}: 123}}: the check needs to know which "
-                f"{what} you worked on."
-            )
-        ((label, value),) = answer.items()
-        key = labels.get(str(label).strip().casefold())
-        if key is None:
-            raise Unreadable(
-                f"{label!r} is not a {what} in this region; use the focus_{what} variable "
-                "of the notebook as the key."
-            )
-        return expectations[key].assess(value)
-
-    some = next(iter(expectations))
-    right = {some: expectations[some].right_answer()}
-    wrong = [{some: w} for w in expectations[some].wrong_answers()]
-    return Custom(assess, right=right, wrong=wrong + [5.0, {"no such": 1.0}])
 
 
 @exercise("05-core-1", "The cost share of the costliest 2 % in the first year")
@@ -179,12 +145,15 @@ def _segment_expectation(wh, segment: str) -> Number:
     )
 
 
-@exercise("05-core-2", "The cost per resident of one segment in the first year")
-def segment_cost(wh):
-    return focused(
-        {s: _segment_expectation(wh, s) for s in sg.SEGMENTS},
-        what="segment",
-        example_label=DEFAULT_FOCUS_SEGMENT,
+@exercise(
+    "05-core-2", "The cost per resident of one segment in the first year", focus=("focus_segment",)
+)
+def segment_cost(wh, focus_segment):
+    year = first_year(wh)
+    others = {s: _segment_cost(wh, s, year) for s in sg.SEGMENTS}
+    n = _segment_expectation(wh, focus_segment)
+    return dataclasses.replace(
+        n, mistakes=[*n.mistakes, *_apart(subject_mistakes(others, focus_segment, "segment"), n)]
     )
 
 
@@ -321,3 +290,8 @@ def persistent_readmitted(wh):
         "and count their 30-day readmissions over the whole period with readmission_flags.",
         explain=explain,
     )
+
+
+def _apart(mistakes, n) -> list:
+    """The mistakes that are not within the tolerance of the right answer."""
+    return [(v, m) for v, m in mistakes if abs(v - n.value) > n.tolerance]

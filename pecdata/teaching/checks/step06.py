@@ -8,17 +8,17 @@ sensible for a region generated with ``--no-planted``.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from pecdata.analyses import conformance as cf
 from pecdata.analyses import indicators as ind
+from pecdata.teaching.checks.common import subject_mistakes
 from pecdata.teaching.checks.expectations import Custom, Number, Unreadable, _items, _text
 from pecdata.teaching.checks.step01 import last_year
-from pecdata.teaching.checks.step05 import first_year, focused, planted
+from pecdata.teaching.checks.step05 import first_year, planted
 from pecdata.teaching.feedback import cached, exercise
-
-#: The centre 06-core-1 asks about unless the notebook's ``focus_centre`` says otherwise.
-DEFAULT_FOCUS_CENTRE = "PC-HAV-01"
 
 
 def _avoidable(wh, min_age=0, by="listed_unit_id") -> pd.DataFrame:
@@ -63,13 +63,17 @@ def _centre_expectation(wh, centre: str) -> Number:
     )
 
 
-@exercise("06-core-1", "Avoidable admissions at 65+ for one centre")
-def centre_ratio(wh):
-    centres = _avoidable(wh, 65).index.astype(str)
-    return focused(
-        {c: _centre_expectation(wh, c) for c in centres},
-        what="centre",
-        example_label=DEFAULT_FOCUS_CENTRE,
+@exercise("06-core-1", "Avoidable admissions at 65+ for one centre", focus=("focus_centre",))
+def centre_ratio(wh, focus_centre):
+    n = _centre_expectation(wh, focus_centre)
+    others = _avoidable(wh, 65)["ratio"]
+    others = {str(k): v for k, v in others.items()}
+    return dataclasses.replace(
+        n,
+        mistakes=[
+            *n.mistakes,
+            *_apart(subject_mistakes(others, focus_centre, "primary care centre"), n),
+        ],
     )
 
 
@@ -284,3 +288,8 @@ def municipality_excess(wh):
         wrong=[{best: excess}, {best: right * 1.5 + 1}, {"no such": 1.0}, 5.0]
         + ([{crude: right}] if crude != best else []),
     )
+
+
+def _apart(mistakes, n) -> list:
+    """The mistakes that are not within the tolerance of the right answer."""
+    return [(v, m) for v, m in mistakes if abs(v - n.value) > n.tolerance]
