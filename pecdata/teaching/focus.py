@@ -36,6 +36,7 @@ __all__ = [
     "focus_options",
     "focus_defaults",
     "resolve_focus",
+    "step_exclude",
 ]
 
 
@@ -96,6 +97,30 @@ def focus_parameter(
     return parameter
 
 
+#: Values a step excludes from a shared parameter, by (step, name): ``fn(wh) -> values``.
+STEP_EXCLUDE: dict[tuple[int, str], Callable] = {}
+
+
+def step_exclude(step: int, name: str, values: Callable) -> None:
+    """Exclude ``values(wh)`` from parameter ``name`` in ``step``'s exercise notebook only.
+
+    For a parameter that several steps share (``focus_municipality``) where one
+    step's lesson uses another worked example, or where the region decides which
+    values make no sense (step 9's pilot municipality).
+    """
+    STEP_EXCLUDE[(step, name)] = values
+
+
+def step_valid(wh, step: int, name: str) -> list:
+    """The valid values of ``name`` in ``step`` (the parameter's own and the step's exclusions)."""
+    valid = PARAMETERS[name].valid(wh)
+    extra = STEP_EXCLUDE.get((step, name))
+    if extra is None:
+        return valid
+    drop = set(extra(wh))
+    return [v for v in valid if v not in drop]
+
+
 def _step_parameters(step: int) -> list[str]:
     from pecdata.teaching.feedback import _registry
 
@@ -130,7 +155,7 @@ def focus_options(wh, step: int) -> dict[str, dict]:
         p = PARAMETERS[name]
         out[name] = {
             "default": p.default,
-            "values": p.valid(wh),
+            "values": step_valid(wh, step, name),
             "description": p.description,
             "exercises": sorted(
                 e.id for e in _registry().values() if e.step == step and name in e.focus
@@ -217,3 +242,61 @@ focus_parameter(
 )
 focus_parameter("focus_profession", "nurse", "a staff profession", _professions)
 focus_parameter("focus_specialty", "orthopaedics", "the specialty of a ward", _ward_specialties)
+
+
+# --- the focus parameters of steps 5-9 ---------------------------------------------------------
+def _segments(wh) -> list[str]:
+    from pecdata.analyses.segments import SEGMENTS
+
+    return list(SEGMENTS)
+
+
+def _interventions(wh) -> list[str]:
+    from pecdata.planning.interventions import catalogue
+
+    return list(catalogue())
+
+
+def _age_bands(wh) -> list[str]:
+    from pecdata.planning.interventions import AGE_BAND_LABELS
+
+    return [str(b) for b in AGE_BAND_LABELS]
+
+
+#: The five criteria of step 8's scoring (the order of its weights).
+CRITERIA = ("effect", "cost", "staffing", "feasibility", "time_to_effect")
+
+focus_parameter(
+    "focus_segment",
+    "multimorbid",
+    "a population segment",
+    _segments,
+    exclude=("complex_needs", "healthy"),  # step 5's lesson profiles these two
+)
+focus_parameter(
+    "focus_centre",
+    "PC-HAV-01",
+    "a primary care centre's unit_id",
+    lambda wh: _units(wh, "primary_care_centre"),
+)
+focus_parameter(
+    "focus_intervention",
+    "remote_monitoring",
+    "an intervention of the catalogue (a key of pecdata.catalogue())",
+    _interventions,
+    exclude=("mobile_home_team", "right_sized_wards"),  # step 7's worked examples
+)
+focus_parameter(
+    "focus_age_band",
+    "75-84",
+    "an age band of the projection",
+    _age_bands,
+    exclude=("85+",),  # step 7's lesson shows the growth of the oldest
+)
+focus_parameter(
+    "focus_criterion",
+    "feasibility",
+    "a criterion of the pilot scores",
+    lambda wh: list(CRITERIA),
+    exclude=("effect",),  # the lesson's weights already favour effect
+)

@@ -194,7 +194,7 @@ class Number(Expectation):
         others = [v * 1.5 + 1, v * 0.5 - 1, -abs(v) - 10]
         if self.tolerance == 0 and self.rel == 0 and float(v).is_integer():
             others += [v - 1, v + 1]  # a count is exact: one off is wrong
-        if self.percent and v != 0:
+        if self.percent and not self._close(v / 100, v):  # near 0 a share is within tolerance
             others.append(v / 100)
         return [m for m, _ in self.mistakes if not self._close(m, v)] + others
 

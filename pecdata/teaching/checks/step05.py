@@ -1,47 +1,62 @@
 """Checks for step 5, segment the population: concentration, segments and persistence.
 
-Every answer is computed from the participant's own warehouse (PEC's stored
-``encounter_costs`` if the region was costed, else a fresh costing of every year), so
-the checks hold for any seed and size. Where a planted finding is the point, the
+Every answer is computed from the participant's own warehouse, cleaned as in steps 3
+and 4 (:func:`pecdata.clean_region`, step 2's copies removed) and costed with PEC for
+every year, so the checks hold for any seed and size; an answer computed from the
+uncleaned warehouse gets its own message. Where a planted finding is the point, the
 message after a right answer says what it means when the region has the finding, and
 something sensible when the region was generated with ``--no-planted``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
 
 import numpy as np
 import pandas as pd
 
 from pecdata.analyses import indicators as ind
 from pecdata.analyses import segments as sg
-from pecdata.teaching.checks.expectations import Custom, Expectation, Number, Unreadable
+from pecdata.teaching.checks.common import cleaned, subject_mistakes
+from pecdata.teaching.checks.expectations import Number
 from pecdata.teaching.feedback import cached, exercise
 
-#: The segment 05-core-2 asks about unless the notebook's ``focus_segment`` says otherwise.
-DEFAULT_FOCUS_SEGMENT = "multimorbid"
+UNCLEANED = (
+    "That is what the uncleaned warehouse gives: the copies that step 2 found are still in "
+    "it. Work on clean = pecdata.clean_region(wh), as the lesson does."
+)
+
+
+def _differs(uncleaned: float, right: float, tolerance: float) -> list:
+    """The uncleaned answer as a mistake, unless the cleaning does not change it."""
+    return [] if abs(uncleaned - right) <= tolerance else [(uncleaned, UNCLEANED)]
 
 
 def first_year(wh) -> int:
     return int(wh["resident_years"]["year"].min())
 
 
-def encounter_costs(wh) -> pd.DataFrame:
-    """PEC's cost per encounter for every year (stored, or costed once per warehouse)."""
-    if "encounter_costs" in wh:
-        return wh["encounter_costs"]
+def encounter_costs(wh, clean: bool = True) -> pd.DataFrame:
+    """PEC's cost per encounter for every year, of the cleaned region unless ``clean=False``.
+
+    Costed once per warehouse; the uncleaned costs are the saved ones when the region
+    was costed (``pecdata cost``).
+    """
     from pecdata.pec import cost_encounters
 
-    return cached(wh, "pec:all-years", lambda: cost_encounters(wh).encounter_costs)
+    if not clean and "encounter_costs" in wh:
+        return wh["encounter_costs"]
+    source = cleaned(wh) if clean else wh
+    return cached(source, "pec:all-years", lambda: cost_encounters(source).encounter_costs)
 
 
-def year_costs(wh, view: str = "cost_full_sek") -> pd.DataFrame:
+def year_costs(wh, view: str = "cost_full_sek", clean: bool = True) -> pd.DataFrame:
     """Cost per resident and year, whole population (view b unless ``view`` says otherwise)."""
+    source = cleaned(wh) if clean else wh
     return cached(
         wh,
-        f"resident-year-costs:{view}",
-        lambda: sg.resident_year_costs(wh, encounter_costs(wh), cost_column=view),
+        f"resident-year-costs:{view}:{'clean' if clean else 'uncleaned'}",
+        lambda: sg.resident_year_costs(source, encounter_costs(wh, clean), cost_column=view),
     )
 
 
@@ -71,46 +86,15 @@ def top_share(c: pd.DataFrame, year: int, percent: float) -> float:
     return float(v[:k].sum() / v.sum()) if v.sum() > 0 else float("nan")
 
 
-def focused(expectations: Mapping[str, Expectation], what: str, example_label: str) -> Custom:
-    """An answer given as ``{focus: value}``, judged by the expectation of that focus.
-
-    The notebook's ``focus_*`` parameter picks the subject; the participant answers
-    ``{focus_segment: value}`` so that the check knows which subject they were given.
-    """
-    labels = {str(k).casefold(): str(k) for k in expectations}
-
-    def assess(answer):
-        if isinstance(answer, pd.Series):
-            answer = answer.to_dict()
-        if not isinstance(answer, Mapping) or len(answer) != 1:
-            raise Unreadable(
-                f"Give your answer as {{{what}: number}}, with the {what} of the exercise as "
-                f"the key, e.g. {{{example_label!r}: 123}}: the check needs to know which "
-                f"{what} you worked on."
-            )
-        ((label, value),) = answer.items()
-        key = labels.get(str(label).strip().casefold())
-        if key is None:
-            raise Unreadable(
-                f"{label!r} is not a {what} in this region; use the focus_{what} variable "
-                "of the notebook as the key."
-            )
-        return expectations[key].assess(value)
-
-    some = next(iter(expectations))
-    right = {some: expectations[some].right_answer()}
-    wrong = [{some: w} for w in expectations[some].wrong_answers()]
-    return Custom(assess, right=right, wrong=wrong + [5.0, {"no such": 1.0}])
-
-
 @exercise("05-core-1", "The cost share of the costliest 2 % in the first year")
 def top_two_percent(wh):
     year = first_year(wh)
     c = year_costs(wh)
     users = c[c["cost_sek"] > 0]
     last = int(c["year"].max())
+    right = 100 * top_share(c, year, 2)
     return Number(
-        100 * top_share(c, year, 2),
+        right,
         unit="% of the cost",
         tolerance=0.05,
         percent=True,
@@ -133,6 +117,7 @@ def top_two_percent(wh):
                 100 * top_share(c, year, 1),
                 "That is the costliest 1 %. Take twice as many residents.",
             ),
+            *_differs(100 * top_share(year_costs(wh, clean=False), year, 2), right, 0.05),
         ],
         hint="cost_concentration takes a list of percentages (top_percents=...); keep the "
         "first year.",
@@ -141,9 +126,11 @@ def top_two_percent(wh):
     )
 
 
-def _segment_cost(wh, segment: str, year: int, view="cost_full_sek", stat="mean") -> float:
-    seg = cached(wh, "segments:all", lambda: sg.assign_segments(wh))
-    c = year_costs(wh, view)
+def _segment_cost(
+    wh, segment: str, year: int, view="cost_full_sek", stat="mean", clean=True
+) -> float:
+    seg = cached(wh, "segments:all", lambda: sg.assign_segments(cleaned(wh)))
+    c = year_costs(wh, view, clean)
     m = seg[(seg["year"] == year) & (seg["segment"] == segment)][["resident_id", "year"]]
     v = m.merge(c, on=["resident_id", "year"])["cost_sek"]
     if v.empty:
@@ -171,20 +158,24 @@ def _segment_expectation(wh, segment: str) -> Number:
                 _segment_cost(wh, segment, year, stat="median"),
                 "That is the median. The exercise asks for the mean cost per resident.",
             ),
+            *_differs(_segment_cost(wh, segment, year, clean=False), value, 0.5),
         ],
-        hint="segment_profiles(wh, segments, costs) has cost_per_resident for every year and "
+        hint="segment_profiles(clean, segments, costs) has cost_per_resident for every year and "
         "segment; or join the segments to the resident-year costs and take the mean.",
         explain="Set it beside the cost per resident without any chronic condition: the ratio "
         "is what a shift between segments is worth.",
     )
 
 
-@exercise("05-core-2", "The cost per resident of one segment in the first year")
-def segment_cost(wh):
-    return focused(
-        {s: _segment_expectation(wh, s) for s in sg.SEGMENTS},
-        what="segment",
-        example_label=DEFAULT_FOCUS_SEGMENT,
+@exercise(
+    "05-core-2", "The cost per resident of one segment in the first year", focus=("focus_segment",)
+)
+def segment_cost(wh, focus_segment):
+    year = first_year(wh)
+    others = {s: _segment_cost(wh, s, year) for s in sg.SEGMENTS}
+    n = _segment_expectation(wh, focus_segment)
+    return dataclasses.replace(
+        n, mistakes=[*n.mistakes, *_apart(subject_mistakes(others, focus_segment, "segment"), n)]
     )
 
 
@@ -273,7 +264,7 @@ def _persistent_readmitted(wh, min_readmissions: int, every_year: bool = True, s
     top = r.assign(top=r["cost_rank"] <= 0.05).groupby("resident_id")["top"].sum()
     n_years = r["year"].nunique()
     persistent = top[top == n_years].index if every_year else top[top >= 1].index
-    flags = cached(wh, "readmission-flags", lambda: ind.readmission_flags(wh))
+    flags = cached(wh, "readmission-flags", lambda: ind.readmission_flags(cleaned(wh)))
     readm = flags.groupby("resident_id")["readmitted"].sum()
     hit = readm.reindex(persistent).fillna(0) >= min_readmissions
     if not share:
@@ -321,3 +312,8 @@ def persistent_readmitted(wh):
         "and count their 30-day readmissions over the whole period with readmission_flags.",
         explain=explain,
     )
+
+
+def _apart(mistakes, n) -> list:
+    """The mistakes that are not within the tolerance of the right answer."""
+    return [(v, m) for v, m in mistakes if abs(v - n.value) > n.tolerance]

@@ -1,31 +1,32 @@
 """Checks for step 6, find the problem areas: indicators, funnel limits and pathways.
 
-The right answers come from the participant's warehouse with the same library
-functions the lesson teaches, so they hold for any seed; the messages after a right
+The right answers come from the participant's warehouse, cleaned as in steps 3-5
+(:func:`pecdata.clean_region`), with the same library functions the lesson teaches,
+so they hold for any seed; the messages after a right
 answer say what the planted truth means when the region has it, and something
 sensible for a region generated with ``--no-planted``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from pecdata.analyses import conformance as cf
 from pecdata.analyses import indicators as ind
+from pecdata.teaching.checks.common import cleaned, subject_mistakes
 from pecdata.teaching.checks.expectations import Custom, Number, Unreadable, _items, _text
 from pecdata.teaching.checks.step01 import last_year
-from pecdata.teaching.checks.step05 import first_year, focused, planted
+from pecdata.teaching.checks.step05 import first_year, planted
 from pecdata.teaching.feedback import cached, exercise
-
-#: The centre 06-core-1 asks about unless the notebook's ``focus_centre`` says otherwise.
-DEFAULT_FOCUS_CENTRE = "PC-HAV-01"
 
 
 def _avoidable(wh, min_age=0, by="listed_unit_id") -> pd.DataFrame:
     return cached(
         wh,
         f"avoidable:{by}:{min_age}",
-        lambda: ind.avoidable_admissions(wh, by=by, min_age=min_age),
+        lambda: ind.avoidable_admissions(cleaned(wh), by=by, min_age=min_age),
     ).set_index(by)
 
 
@@ -57,19 +58,23 @@ def _centre_expectation(wh, centre: str) -> Number:
                 "That is the standardised rate per 1,000. Give the ratio observed / expected.",
             ),
         ],
-        hint="avoidable_admissions(wh, min_age=65) has one row per centre with the ratio.",
+        hint="avoidable_admissions(clean, min_age=65) has one row per centre with the ratio.",
         explain="Where does it lie on a funnel plot of the centres at 65+: inside or outside "
         "the limits?",
     )
 
 
-@exercise("06-core-1", "Avoidable admissions at 65+ for one centre")
-def centre_ratio(wh):
-    centres = _avoidable(wh, 65).index.astype(str)
-    return focused(
-        {c: _centre_expectation(wh, c) for c in centres},
-        what="centre",
-        example_label=DEFAULT_FOCUS_CENTRE,
+@exercise("06-core-1", "Avoidable admissions at 65+ for one centre", focus=("focus_centre",))
+def centre_ratio(wh, focus_centre):
+    n = _centre_expectation(wh, focus_centre)
+    others = _avoidable(wh, 65)["ratio"]
+    others = {str(k): v for k, v in others.items()}
+    return dataclasses.replace(
+        n,
+        mistakes=[
+            *n.mistakes,
+            *_apart(subject_mistakes(others, focus_centre, "primary care centre"), n),
+        ],
     )
 
 
@@ -77,7 +82,7 @@ def _attenders(wh, year, min_visits=4, adults=True, visits=True) -> int:
     f = cached(
         wh,
         f"ed-attenders:{min_visits}",
-        lambda: ind.frequent_ed_attenders(wh, min_visits=min_visits),
+        lambda: ind.frequent_ed_attenders(cleaned(wh), min_visits=min_visits),
     )
     f = f[f["year"] == year]
     if adults:
@@ -120,14 +125,14 @@ def working_age_attenders(wh):
                 "That is the last year. The exercise asks for the first year.",
             ),
         ],
-        hint="frequent_ed_attenders(wh, min_visits=4, years=...) has one row per resident "
+        hint="frequent_ed_attenders(clean, min_visits=4, years=...) has one row per resident "
         "and year, with the age that year and ed_visits.",
         explain=explain,
     )
 
 
 def _copd_share(wh, year=None, count_unfollowable=False) -> float:
-    c = cached(wh, "copd-conformance", lambda: cf.copd_conformance(wh))
+    c = cached(wh, "copd-conformance", lambda: cf.copd_conformance(cleaned(wh)))
     if year is not None:
         c = c[c["year"] == year]
     met = c["within_6_weeks"]
@@ -154,20 +159,20 @@ def copd_follow_up(wh):
                 "denominator.",
             ),
         ],
-        hint="conformance_summary(wh, by='year') has the share met per indicator and year.",
+        hint="conformance_summary(clean, by='year') has the share met per indicator and year.",
         explain="Six weeks is the vårdförlopp's target: step 9 would follow this share month "
         "by month.",
     )
 
 
 def _wards_outside(wh, year=None, level="95", pooled_target=False) -> set:
-    flags = cached(wh, "readmission-flags", lambda: ind.readmission_flags(wh))
+    flags = cached(wh, "readmission-flags", lambda: ind.readmission_flags(cleaned(wh)))
     if pooled_target:
-        r = ind.readmissions_30d(wh, by=["year", "unit_id"], min_age=65, flags=flags)
+        r = ind.readmissions_30d(cleaned(wh), by=["year", "unit_id"], min_age=65, flags=flags)
         r = r[r["year"] == year]
     else:
         f = flags if year is None else flags[flags["year"] == year]
-        r = ind.readmissions_30d(wh, by="unit_id", min_age=65, flags=f)
+        r = ind.readmissions_30d(cleaned(wh), by="unit_id", min_age=65, flags=f)
     out = r["flag"] != "within limits" if level == "95" else r["flag"].str.contains("99.8")
     return {str(u) for u in r.loc[out, "unit_id"]}
 
@@ -212,7 +217,7 @@ def wards_outside(wh):
         return "incorrect", (
             f"{n_ok} of your {len(got)} wards are outside the limits, and the list should "
             f"have {'more' if len(want) > n_ok else 'fewer'}. Filter readmission_flags to the "
-            "last year, then readmissions_30d(wh, by='unit_id', min_age=65, flags=...)."
+            "last year, then readmissions_30d(clean, by='unit_id', min_age=65, flags=...)."
         )
 
     wrong = [sorted(w) for w, _ in mistakes if w != right] + [sorted(right) + ["NO-SUCH"]]
@@ -253,7 +258,7 @@ def municipality_excess(wh):
                 "That is all its avoidable admissions a year. Subtract the expected ones.",
             ),
         ],
-        hint="avoidable_admissions(wh, by='municipality_code') has admissions and expected.",
+        hint="avoidable_admissions(clean, by='municipality_code') has admissions and expected.",
         explain=explain,
     )
     known = {_text(m): str(m) for m in by_muni.index}
@@ -284,3 +289,8 @@ def municipality_excess(wh):
         wrong=[{best: excess}, {best: right * 1.5 + 1}, {"no such": 1.0}, 5.0]
         + ([{crude: right}] if crude != best else []),
     )
+
+
+def _apart(mistakes, n) -> list:
+    """The mistakes that are not within the tolerance of the right answer."""
+    return [(v, m) for v, m in mistakes if abs(v - n.value) > n.tolerance]

@@ -1,9 +1,9 @@
 """Checks for step 7, model interventions.
 
-The exercises take a subject of the participant's own (a papermill parameter such as
-``focus_intervention``): the exercise notebook stores it in ``wh.meta`` right after
-opening the region, and :func:`focus` reads it back, so that each check computes the
-right answer for the subject chosen (the default when none is stored).
+The exercises take a subject of the participant's own (the papermill parameters
+``focus_intervention`` and ``focus_age_band``, registered in :mod:`pecdata.teaching.focus`);
+the check cell passes them on (``check_answer(id, answer, wh, **focus)``), so that each
+check computes the right answer for the subject chosen.
 """
 
 from __future__ import annotations
@@ -16,15 +16,7 @@ from pecdata.teaching.feedback import cached, exercise
 #: The scenario settings of the step 7 exercises (as the exercise notebook states them).
 HORIZON = 5
 MC_DRAWS, MC_SEED, CAPACITY_RANGE = 1000, 7, (0.25, 0.75)
-DEFAULT_INTERVENTION = "remote_monitoring"
-DEFAULT_AGE_BAND = "75-84"
-
-
-def focus(wh, name: str, default: str) -> str:
-    """The participant's subject ``name`` (e.g. ``"focus_intervention"``) stored in ``wh.meta``."""
-    meta = getattr(wh, "meta", None) or {}
-    value = meta.get(name, default) if isinstance(meta, dict) else default
-    return default if value is None else str(value)
+INTERVENTION = ("focus_intervention",)
 
 
 def baseline(wh):
@@ -41,17 +33,11 @@ def projection(wh, years: int = HORIZON):
     return cached(wh, f"planning:projection-{years}", lambda: project_population(wh, years=years))
 
 
-def focus_intervention(wh):
-    """The catalogue intervention the participant works on (clear error if unknown)."""
+def intervention(key: str):
+    """The catalogue intervention the participant works on (a valid focus, checked before)."""
     from pecdata.planning.interventions import catalogue
 
-    key = focus(wh, "focus_intervention", DEFAULT_INTERVENTION)
-    cat = catalogue()
-    if key not in cat:
-        raise ValueError(
-            f"focus_intervention {key!r} is not in the catalogue; choose from {list(cat)}"
-        )
-    return cat[key]
+    return catalogue()[key]
 
 
 def _run(wh, interventions, **kw):
@@ -70,9 +56,9 @@ def _last(result, measure: str) -> float:
     return float(rows.loc[rows["year"] == rows["year"].max(), "change"].sum())
 
 
-@exercise("07-core-1", "The acute admissions an intervention avoids")
-def admissions_avoided(wh):
-    iv = focus_intervention(wh)
+@exercise("07-core-1", "The acute admissions an intervention avoids", focus=INTERVENTION)
+def admissions_avoided(wh, focus_intervention):
+    iv = intervention(focus_intervention)
     res = _run(wh, [iv])
     avoided = -_total(res, "acute_admissions")
     no_projection = -_total(_run(wh, [iv], projection=None), "acute_admissions")
@@ -104,13 +90,10 @@ def admissions_avoided(wh):
     )
 
 
-@exercise("07-core-2", "How fast an age band grows")
-def age_band_growth(wh):
-    band = focus(wh, "focus_age_band", DEFAULT_AGE_BAND)
+@exercise("07-core-2", "How fast an age band grows", focus=("focus_age_band",))
+def age_band_growth(wh, focus_age_band):
+    band = focus_age_band
     proj = projection(wh, 2 * HORIZON)
-    bands = [str(b) for b in proj["age_band"].cat.categories]
-    if band not in bands:
-        raise ValueError(f"focus_age_band {band!r} is not an age band; choose from {bands}")
     base = int(proj["year"].min())
     rows = proj[proj["age_band"].astype(str) == band].set_index("year")["population"]
     growth = 100 * (rows[base + HORIZON] / rows[base] - 1)
@@ -146,9 +129,9 @@ def age_band_growth(wh):
     )
 
 
-@exercise("07-extension-1", "What releasing the freed capacity is worth")
-def release_value(wh):
-    iv = focus_intervention(wh)
+@exercise("07-extension-1", "What releasing the freed capacity is worth", focus=INTERVENTION)
+def release_value(wh, focus_intervention):
+    iv = intervention(focus_intervention)
     none = _run(wh, [iv], capacity_released=0.0)
     full = _run(wh, [iv], capacity_released=1.0)
     value = (_total(none, "total_cost_sek") - _total(full, "total_cost_sek")) / 1e6
@@ -188,11 +171,11 @@ def release_value(wh):
     )
 
 
-@exercise("07-extension-2", "The probability that the total cost falls")
-def probability_cost_falls(wh):
+@exercise("07-extension-2", "The probability that the total cost falls", focus=INTERVENTION)
+def probability_cost_falls(wh, focus_intervention):
     from pecdata.planning.uncertainty import monte_carlo, uncertainty_intervals
 
-    iv = focus_intervention(wh)
+    iv = intervention(focus_intervention)
 
     def share(**kw):
         draws = monte_carlo(

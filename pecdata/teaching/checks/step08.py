@@ -1,7 +1,7 @@
 """Checks for step 8, prioritise and sequence pilots.
 
 The scoring exercises weigh the participant's ``focus_criterion`` more heavily than the
-others (see :func:`pecdata.teaching.checks.step07.focus`); the sequencing exercises use
+others (a papermill parameter, :mod:`pecdata.teaching.focus`); the sequencing exercises use
 limits set, as in the lesson, as shares of what all the catalogue's pilots would cost
 and need, so that they bind on any region.
 """
@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from pecdata.teaching.checks.expectations import Custom, Number, Unreadable
-from pecdata.teaching.checks.step07 import baseline, focus
+from pecdata.teaching.checks.step07 import baseline
 from pecdata.teaching.feedback import cached, exercise
+from pecdata.teaching.focus import CRITERIA
 
-CRITERIA = ("effect", "cost", "staffing", "feasibility", "time_to_effect")
-DEFAULT_CRITERION = "feasibility"
+FOCUS = ("focus_criterion",)
 FOCUS_WEIGHT, OTHER_WEIGHT = 0.4, 0.15
 #: The lesson's weights (a known wrong answer: the lesson's ranking, not the exercise's).
 LESSON_WEIGHTS = {
@@ -35,11 +35,8 @@ CHALLENGE_BUDGET_SHARE, CHALLENGE_STAFF_SHARES = 0.5, (0.15, 0.3, 0.45)
 OBJECTIVE = "admissions_avoided"
 
 
-def focus_weights(wh) -> dict:
+def focus_weights(crit: str) -> dict:
     """The exercise's weights: the focus criterion 0.4, the four others 0.15 each."""
-    crit = focus(wh, "focus_criterion", DEFAULT_CRITERION)
-    if crit not in CRITERIA:
-        raise ValueError(f"focus_criterion {crit!r} is not a criterion; choose from {CRITERIA}")
     return {c: FOCUS_WEIGHT if c == crit else OTHER_WEIGHT for c in CRITERIA}
 
 
@@ -87,9 +84,9 @@ def _labelled(answer) -> tuple[str, object]:
     return str(label).strip(), value
 
 
-@exercise("08-core-1", "The top pilot when one criterion weighs more")
-def top_pilot(wh):
-    weights = focus_weights(wh)
+@exercise("08-core-1", "The top pilot when one criterion weighs more", focus=FOCUS)
+def top_pilot(wh, focus_criterion):
+    weights = focus_weights(focus_criterion)
     score = weighted(wh, weights)
     top, value = str(score.index[0]), float(score.iloc[0])
     lesson_top = str(weighted(wh, LESSON_WEIGHTS).index[0])
@@ -148,19 +145,19 @@ def top_pilot(wh):
     return Custom(assess, right={top: round(value, 2)}, wrong=wrong)
 
 
-def weight_draws(wh) -> np.ndarray:
+def weight_draws(crit: str) -> np.ndarray:
     """The exercise's 2,000 weight draws around the focus weights (in CRITERIA order)."""
-    weights = focus_weights(wh)
+    weights = focus_weights(crit)
     rng = np.random.default_rng(DRAW_SEED)
     return rng.dirichlet([CONCENTRATION * weights[c] for c in CRITERIA], size=DRAWS)
 
 
-@exercise("08-core-2", "How often the top pilot stays first")
-def first_share(wh):
+@exercise("08-core-2", "How often the top pilot stays first", focus=FOCUS)
+def first_share(wh, focus_criterion):
     s = scaled_scores(wh).set_index("key")
     m = s[[f"s_{c}" for c in CRITERIA]].to_numpy()
-    draws = weight_draws(wh)
-    top = weighted(wh, focus_weights(wh)).index[0]
+    draws = weight_draws(focus_criterion)
+    top = weighted(wh, focus_weights(focus_criterion)).index[0]
     j = list(s.index).index(top)
     ranks = (-(m @ draws.T)).argsort(axis=0).argsort(axis=0) + 1
     first = 100 * float((ranks[j] == 1).mean())

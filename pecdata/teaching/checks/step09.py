@@ -4,7 +4,8 @@ The pilot's municipality and start come from the region's pilot register (the an
 key's ``home_team_pilot`` row); a region generated without the planted pilot gets the
 placebo pilot the lesson uses (a municipality and date where nothing happened), so every
 check works on any region. The subject municipality is the participant's
-``focus_municipality`` (see :func:`pecdata.teaching.checks.step07.focus`).
+``focus_municipality`` (:mod:`pecdata.teaching.focus`; step 9 leaves out the pilot's
+municipality and the one the lesson charts, see :func:`excluded_municipalities`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 import pandas as pd
 
 from pecdata.teaching.checks.expectations import Number
-from pecdata.teaching.checks.step07 import focus
 from pecdata.teaching.feedback import cached, exercise
+from pecdata.teaching.focus import FocusError, step_exclude, step_valid
 
-DEFAULT_MUNICIPALITY = "LAX"
+FOCUS = ("focus_municipality",)
 PLACEBO_MUNICIPALITY = "VAL"
 MIN_AGE = 75
 
@@ -31,14 +32,18 @@ def pilot(wh) -> tuple[str, pd.Timestamp]:
     return PLACEBO_MUNICIPALITY, pd.Timestamp(f"{years[0] + max(len(years) // 2, 1)}-07-01")
 
 
-def focus_municipality(wh) -> str:
-    muni = focus(wh, "focus_municipality", DEFAULT_MUNICIPALITY)
-    known = sorted(wh["municipalities"]["municipality_code"].astype(str))
-    if muni not in known:
-        raise ValueError(
-            f"focus_municipality {muni!r} is not a municipality code; choose from {known}"
-        )
-    return muni
+def lesson_municipality(wh) -> str:
+    """The municipality whose XmR chart the lesson shows (the largest, unless it has the pilot)."""
+    largest = str(wh["resident_years"].groupby("municipality_code", observed=True).size().idxmax())
+    return largest if largest != pilot(wh)[0] else "HAV"
+
+
+def excluded_municipalities(wh) -> list[str]:
+    """Not a focus in step 9: the pilot's municipality and the lesson's worked example."""
+    return [pilot(wh)[0], lesson_municipality(wh)]
+
+
+step_exclude(9, "focus_municipality", excluded_municipalities)
 
 
 def _monthly(wh):
@@ -64,9 +69,9 @@ def _xmr(wh, muni, baseline=True):
     return xmr_chart(rates["rate_per_1000"], rates["period"], baseline_periods=k), rates, k
 
 
-@exercise("09-core-1", "The upper control limit of an admission rate")
-def upper_limit(wh):
-    muni = focus_municipality(wh)
+@exercise("09-core-1", "The upper control limit of an admission rate", focus=FOCUS)
+def upper_limit(wh, focus_municipality):
+    muni = focus_municipality
     chart, rates, k = _xmr(wh, muni)
     ucl = float(chart["ucl"].iloc[0])
     all_months = float(_xmr(wh, muni, baseline=False)[0]["ucl"].iloc[0])
@@ -115,11 +120,11 @@ def upper_limit(wh):
     )
 
 
-@exercise("09-core-2", "The centre line of a p-chart")
-def p_centre(wh):
+@exercise("09-core-2", "The centre line of a p-chart", focus=FOCUS)
+def p_centre(wh, focus_municipality):
     from pecdata.followup import p_chart, readmission_shares
 
-    muni = focus_municipality(wh)
+    muni = focus_municipality
     _, start = pilot(wh)
     s = readmission_shares(wh, MIN_AGE, "M", muni)
     k = int((s["period"] < start).sum())
@@ -200,14 +205,16 @@ def bed_days_effect(wh):
     )
 
 
-@exercise("09-extension-2", "A placebo test")
-def placebo_test(wh):
-    muni = focus_municipality(wh)
+@exercise("09-extension-2", "A placebo test", focus=FOCUS)
+def placebo_test(wh, focus_municipality):
+    muni = focus_municipality
     pilot_muni, _ = pilot(wh)
     if muni == pilot_muni:
-        raise ValueError(
-            f"focus_municipality {muni!r} is the pilot's municipality; a placebo test needs a "
-            "municipality without the pilot"
+        raise FocusError(
+            f"focus_municipality = {muni!r} is the pilot's municipality; a placebo test needs "
+            "a municipality without the pilot: choose one of "
+            f"{', '.join(map(repr, step_valid(wh, 9, 'focus_municipality')))} in the "
+            "notebook's parameters cell, or ask your trainer."
         )
     counts = _counts(wh)
     units = sorted(counts["municipality_code"].astype(str).unique())
