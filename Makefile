@@ -102,11 +102,12 @@ brief: $(DATASTAMP) browser
 	PECDATA_DIR=$(CURDIR)/$(DATA) $(BIN)/python -m pecdata.cli brief $(BRIEF) --out _build/brief --force
 
 # Every check: unit, property, calibration, doctests, notebooks and solutions (strict nbval on
-# their stored outputs), exercises in sync, the book and the browser.
+# their stored outputs), exercises in sync, the book and the browser. Two workers (the
+# machines have two cores); a file's tests stay on one worker (a notebook's cells in order).
 NBVAL := --nbval
 test: lint book browser system-packages
 	PECDATA_DIR=$(CURDIR)/$(DATA) PECDATA_REQUIRE_BOOK=1 $(BIN)/python -m pytest -q \
-	    tests pecdata notebooks solutions $(NBVAL)
+	    -n 2 --dist loadfile tests pecdata notebooks solutions $(NBVAL)
 
 # One linter and formatter (ruff) and the import layers of the house (import-linter),
 # both configured in pyproject.toml.
