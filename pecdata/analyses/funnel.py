@@ -26,7 +26,8 @@ Two things keep a funnel plot from flagging what chance or the comparison itself
   by the random-effects variance ``tau2 = (I phi - (I - 1)) / (sum w - sum w^2 / sum w)``
   with ``w = 1 / s^2`` (limits ``target +- z sqrt(s^2 + tau2)``): the moment estimate,
   0 when ``phi <= (I - 1) / I``, used without a significance test first, because with
-  25 centres the test misses dispersion of the size the region has (``phi`` about 1.6 on unplanted regions).
+  25 centres the test misses dispersion of the size the region has (``phi`` about 1.6
+  on unplanted regions).
   ``"multiplicative"`` multiplies ``s^2`` by ``phi`` when the test of ``I * phi``
   against a chi-square with ``I - 1`` degrees of freedom finds it above 1. The exact
   limit's distance from the target is widened by the same factor (``sqrt(1 + tau2 /
