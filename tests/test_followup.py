@@ -111,10 +111,27 @@ def test_placebo_check_runs_every_untreated_municipality_as_if_treated(region, c
     assert did.placebo_ci_low <= did.ci_low and did.ci_high <= did.placebo_ci_high
 
 
+def test_interval_adds_the_drift_the_placebos_show_beyond_residents_noise(counts, region):
+    """Municipalities that drift apart (here: one comparison municipality's rate moves after
+    the start, with no pilot anywhere) widen the interval; the residents' part stays."""
+    muni, start, _ = _pilot(region)
+    base = F.difference_in_differences(counts, muni, start).iloc[0]
+    moved = counts.copy()
+    other = sorted(set(counts.municipality_code.astype(str)) - {muni})[0]
+    rows = (moved.municipality_code == other) & (moved.period >= pd.Timestamp(start))
+    moved["admissions"] = moved["admissions"].astype(float)
+    moved.loc[rows, "admissions"] *= 1.6
+    drifted = F.difference_in_differences(moved, muni, start).iloc[0]
+    assert drifted.drift_sd > base.drift_sd
+    assert drifted.se**2 == pytest.approx(drifted.se_residents**2 + drifted.drift_sd**2)
+    assert drifted.ci_high - drifted.ci_low > base.ci_high - base.ci_low
+    assert drifted.placebo_ci_low < drifted.ci_low and drifted.ci_high < drifted.placebo_ci_high
+
+
 def test_cluster_errors_are_wider_than_poisson_when_patients_come_back(counts, region):
     muni, start, _ = _pilot(region)
-    cl = F.difference_in_differences(counts, muni, start, se="cluster").se.iloc[0]
-    po = F.difference_in_differences(counts, muni, start, se="poisson").se.iloc[0]
+    cl = F.difference_in_differences(counts, muni, start, se="cluster").se_residents.iloc[0]
+    po = F.difference_in_differences(counts, muni, start, se="poisson").se_residents.iloc[0]
     assert cl > po
 
 

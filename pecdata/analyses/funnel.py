@@ -18,12 +18,16 @@ Two things keep a funnel plot from flagging what chance or the comparison itself
   units that are only "normal" variation. Following Spiegelhalter (2005), *Handling
   over-dispersion of performance indicators*, Qual Saf Health Care 14:347-351, the
   z-scores are winsorised (10 % in each tail, so outliers do not inflate the estimate)
-  and the dispersion ``phi`` is their mean square. ``overdispersion="additive"`` (the
+  and the dispersion ``phi`` is their mean square, divided by what that mean square is
+  for standard normal z-scores (0.68 at 10 %, :func:`winsor_consistency`): without
+  that, winsorising alone pulls ``phi`` down by a third and ``tau2`` to about 0, and
+  the limits flag about twice what chance gives. ``overdispersion="additive"`` (the
   default of :func:`pecdata.analyses.indicators.avoidable_admissions`) widens the limits
   by the random-effects variance ``tau2 = (I phi - (I - 1)) / (sum w - sum w^2 / sum w)``
   with ``w = 1 / s^2`` (limits ``target +- z sqrt(s^2 + tau2)``): the moment estimate,
   0 when ``phi <= (I - 1) / I``, used without a significance test first, because with
-  25 centres the test misses dispersion of the size the region has (``phi`` about 1.4).
+  25 centres the test misses dispersion of the size the region has (``phi`` about 1.6
+  on unplanted regions).
   ``"multiplicative"`` multiplies ``s^2`` by ``phi`` when the test of ``I * phi``
   against a chi-square with ``I - 1`` degrees of freedom finds it above 1. The exact
   limit's distance from the target is widened by the same factor (``sqrt(1 + tau2 /
@@ -43,6 +47,7 @@ __all__ = [
     "DEFAULT_WINSOR",
     "OVERDISPERSION_SOURCE",
     "overdispersion",
+    "winsor_consistency",
     "funnel_limits",
     "funnel_data",
 ]
@@ -107,7 +112,8 @@ def overdispersion(
     Returns
     -------
     dict
-        ``units`` (I), ``phi`` (mean squared winsorised z), ``p_value`` (chi-square test
+        ``units`` (I), ``phi`` (mean squared winsorised z over
+        :func:`winsor_consistency`), ``p_value`` (chi-square test
         of ``I phi`` on ``I - 1`` degrees of freedom: small = overdispersed), ``tau2``
         (additive random-effects variance, 0 if ``phi`` does not exceed
         ``(I - 1) / I``) and ``z`` (the unwinsorised z-scores).
@@ -136,10 +142,32 @@ def overdispersion(
     if units < 3:
         return dict(units=units, phi=np.nan, p_value=np.nan, tau2=0.0, z=z)
     lo, hi = np.quantile(zi, [winsor, 1 - winsor]) if winsor > 0 else (-np.inf, np.inf)
-    phi = float(np.mean(np.clip(zi, lo, hi) ** 2))
+    phi = float(np.mean(np.clip(zi, lo, hi) ** 2)) / winsor_consistency(winsor)
     tau2 = max(0.0, (units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum()))
     p = float(stats.chi2.sf(units * phi, units - 1))
     return dict(units=units, phi=phi, p_value=p, tau2=float(tau2), z=z)
+
+
+def winsor_consistency(winsor: float = DEFAULT_WINSOR) -> float:
+    """Mean square of a standard normal z winsorised at its ``winsor`` and ``1 - winsor``
+    quantiles: what the winsorised mean square estimates when ``phi`` is 1.
+
+    Pulling the tails in shrinks the mean square even without overdispersion (0.68 at
+    10 %), so the raw mean square estimates ``0.68 phi``, not ``phi``, and ``tau2``
+    comes out near 0 when the units are only moderately overdispersed. Dividing by this
+    factor makes the estimate consistent (as a robust scale estimate is made consistent
+    for the normal), while the winsorisation still keeps outliers out of it.
+
+    Examples
+    --------
+    >>> round(winsor_consistency(0.10), 3), winsor_consistency(0.0)
+    (0.679, 1.0)
+    """
+    if winsor <= 0:
+        return 1.0
+    c = stats.norm.ppf(1 - winsor)
+    middle = (1 - 2 * winsor) - 2 * c * stats.norm.pdf(c)  # E[z^2; |z| < c]
+    return float(middle + 2 * winsor * c**2)
 
 
 _estimate_overdispersion = overdispersion  # funnel_data's argument has the same name

@@ -3,9 +3,9 @@
 * :func:`difference_in_differences` - the estimate with three kinds of check beside it:
   a confidence interval clustered by resident; a **permutation (placebo) check** that
   runs the same evaluation on every untreated municipality as if it had had the pilot
-  (Abadie, Diamond & Hainmueller 2010; with few municipalities, Conley & Taber 2011)
-  and widens the interval when municipalities drift apart more than residents' noise
-  explains; and a **pre-period trend check** (a placebo start half way through the
+  (Abadie, Diamond & Hainmueller 2010; with few municipalities, Conley & Taber 2011),
+  whose spread beyond residents' noise (the municipalities' drift) is added to the
+  interval's variance; and a **pre-period trend check** (a placebo start half way through the
   periods before the pilot: without a pilot it should find nothing, which is what the
   parallel-trends assumption needs).
 * :func:`plot_difference_in_differences` - the treated municipality against the others.
@@ -98,12 +98,21 @@ def difference_in_differences(
       is the share of the municipalities (treated included) whose standardised estimate
       ``|estimate / se|`` is at least the treated one's; with 5 untreated municipalities
       it cannot be below 1/6, so it tells how unusual the treated change is, not
-      "significance". The **placebo interval** ``placebo_ci_low``/``placebo_ci_high``
-      widens ``se`` by the root mean square of the placebo t-statistics when that is
-      above 1 (municipalities differ more than residents' noise explains) and uses a t
-      quantile with as many degrees of freedom as there are placebos (after Conley &
-      Taber, Rev Econ Stat 2011;93:113, and Ferman & Pinto, Rev Econ Stat 2019;101:452):
-      the interval to quote when the comparison municipalities do not move together.
+      "significance".
+
+    **The interval includes the municipalities' drift.** Residents' noise (the
+    clustered ``se_residents``) is not all the uncertainty: whole municipalities drift
+    apart from month to month and year to year for reasons no pilot explains, and the
+    placebo estimates show it (their t-statistics have a root mean square,
+    ``placebo_rms_t``, above 1 when they do). The drift's variance is estimated from the
+    placebos as the mean of ``estimate^2 - se^2`` (0 if that is negative; ``drift_sd``):
+    a method-of-moments random-effects variance, the same idea as the additive ``tau2``
+    of the funnel plots (Spiegelhalter 2005). ``se = sqrt(se_residents^2 + drift_sd^2)``
+    and ``ci_low``/``ci_high`` use it with a normal quantile. The **placebo interval**
+    ``placebo_ci_low``/``placebo_ci_high`` uses the same ``se`` with a t quantile with as
+    many degrees of freedom as there are placebos, allowing for how little 5 placebos
+    say about the drift (after Conley & Taber, Rev Econ Stat 2011;93:113, and Ferman &
+    Pinto, Rev Econ Stat 2019;101:452): the cautious interval, wider and with less power.
 
     Parameters
     ----------
@@ -130,7 +139,8 @@ def difference_in_differences(
     DataFrame
         One row: ``treated``, ``comparison``, ``start``, ``periods_before``,
         ``periods_after``, ``treated_before``, ``treated_after``, ``comparison_before``,
-        ``comparison_after``, ``estimate`` (per 1,000 residents-years), ``se``,
+        ``comparison_after``, ``estimate`` (per 1,000 residents-years), ``se``
+        (residents' error and the municipalities' drift), ``se_residents``, ``drift_sd``,
         ``ci_low``, ``ci_high``, ``level``, ``relative_effect``, ``se_method``;
         ``pretrend_estimate``, ``pretrend_ci_low``, ``pretrend_ci_high``,
         ``parallel_pre_trends`` (NaN/None with fewer than 4 periods before);
@@ -179,8 +189,17 @@ def difference_in_differences(
             f"need at least 2 periods before and after {start.date()}; have "
             f"{n_b} before and {n_a} after"
         )
-    est, s, R, method = _did(d, treated, start, se)
+    est, s_res, R, method = _did(d, treated, start, se)
     q = stats.norm.ppf(0.5 + level / 2)
+    # permutation (placebo) check over the untreated municipalities; their spread beyond
+    # their own resident-level error is the municipalities' drift, added to the variance
+    pl = _placebos(d, treated, comparison, start, se)
+    k = len(pl)
+    drift2 = 0.0
+    if k >= 2:
+        drift2 = max(0.0, float(np.mean(pl.estimate**2 - pl.se**2)))
+        method += f" + municipality drift from {k} placebos"
+    s = float(np.sqrt(s_res**2 + drift2))
     row = dict(
         treated=treated,
         comparison=",".join(comparison),
@@ -193,6 +212,8 @@ def difference_in_differences(
         comparison_after=R[1],
         estimate=est,
         se=s,
+        se_residents=s_res,
+        drift_sd=float(np.sqrt(drift2)),
         ci_low=est - q * s,
         ci_high=est + q * s,
         level=level,
@@ -216,9 +237,6 @@ def difference_in_differences(
             pretrend_ci_high=pe + q * ps,
             parallel_pre_trends=bool(pe - q * ps <= 0 <= pe + q * ps),
         )
-    # permutation (placebo) check over the untreated municipalities
-    pl = _placebos(d, treated, comparison, start, se)
-    k = len(pl)
     row.update(
         placebos=k,
         placebo_estimates="; ".join(f"{m}: {e:.1f}" for m, e in zip(pl.municipality, pl.estimate)),
@@ -227,13 +245,13 @@ def difference_in_differences(
         placebo_ci_low=np.nan,
         placebo_ci_high=np.nan,
     )
-    if k >= 2 and s > 0:
+    if k >= 2 and s_res > 0:
         t = (pl.estimate / pl.se).to_numpy()
         rms = float(np.sqrt(np.mean(t**2)))
-        width = stats.t.ppf(0.5 + level / 2, k) * s * max(rms, 1.0)
+        width = stats.t.ppf(0.5 + level / 2, k) * s
         row.update(
             placebo_rms_t=rms,
-            permutation_p=float((1 + np.sum(np.abs(t) >= abs(est / s))) / (1 + k)),
+            permutation_p=float((1 + np.sum(np.abs(t) >= abs(est / s_res))) / (1 + k)),
             placebo_ci_low=est - width,
             placebo_ci_high=est + width,
         )
