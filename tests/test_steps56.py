@@ -123,11 +123,6 @@ def test_step6_funnel_flags_the_planted_centre(planted):
     assert flagged_centres(printed[6]).get(centre) == "above"
 
 
-@pytest.mark.xfail(
-    reason="Poisson funnel limits without overdispersion flag more centres than chance "
-    "(branch methods: leave-one-out limits and overdispersion; branch gen: variation)",
-    strict=False,
-)
 def test_step6_funnel_flags_no_more_than_chance_among_the_other_centres(planted):
     wh, printed, _ = planted
     centre = truth(wh, "pcc_avoidable_admissions")["location"]
