@@ -150,6 +150,7 @@ def unused_profession(wh, focus_profession):
         right,
         unit="million SEK",
         tolerance=0.005,
+        rel=0,
         mistakes=mistakes,
         hint="Keep your profession's pools in pec.unused_capacity and add up cost_sek, in "
         "million SEK with two decimals.",

@@ -233,6 +233,7 @@ def best_plan(wh):
         value,
         unit="acute admissions avoided",
         tolerance=0.005,
+        rel=0,
         mistakes=[(v, m) for v, m in mistakes if abs(v - value) > 0.005],
         hint="sequence_pilots(baseline, catalogue, budget_sek=..., staff_fte=..., years=3, "
         "method='exact', objective='admissions_avoided'); the plan's .attrs['objective_value'], "
@@ -295,6 +296,7 @@ def growing_staff(wh):
         value,
         unit="acute admissions avoided",
         tolerance=0.005,
+        rel=0,
         mistakes=[(v, m) for v, m in mistakes if abs(v - value) > 0.005],
         hint="staff_fte takes one number per year: [first, second, third]; keep "
         "objective='admissions_avoided' and the exact search.",
