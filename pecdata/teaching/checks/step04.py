@@ -126,7 +126,9 @@ def unused_profession(wh, focus_profession):
             unused.groupby("resource")["cost_sek"].sum() / 1e6, focus_profession, "profession"
         ),
         *_uncleaned(
-            float(raw.loc[raw["resource"] == focus_profession, "cost_sek"].sum()) / 1e6, right, 0.05
+            float(raw.loc[raw["resource"] == focus_profession, "cost_sek"].sum()) / 1e6,
+            right,
+            0.005,
         ),
         *_other_years(
             wh,
@@ -134,7 +136,7 @@ def unused_profession(wh, focus_profession):
             lambda r: r.loc[r["resource"].astype(str) == focus_profession, "cost_sek"].sum() / 1e6,
         ),
     ]
-    if abs(positive - right) > 0.05:
+    if abs(positive - right) > 0.005:
         mistakes.insert(
             0,
             (
@@ -147,10 +149,11 @@ def unused_profession(wh, focus_profession):
     return Number(
         right,
         unit="million SEK",
-        tolerance=0.05,
+        tolerance=0.005,
+        rel=0,
         mistakes=mistakes,
         hint="Keep your profession's pools in pec.unused_capacity and add up cost_sek, in "
-        "million SEK with one decimal.",
+        "million SEK with two decimals.",
         explain="It is time the region paid for that was not recorded on patients: part "
         "unrecorded work, part spare capacity.",
     )

@@ -232,11 +232,12 @@ def best_plan(wh):
     return Number(
         value,
         unit="acute admissions avoided",
-        tolerance=0.5,
-        mistakes=[(v, m) for v, m in mistakes if abs(v - value) > 0.5],
+        tolerance=0.005,
+        rel=0,
+        mistakes=[(v, m) for v, m in mistakes if abs(v - value) > 0.005],
         hint="sequence_pilots(baseline, catalogue, budget_sek=..., staff_fte=..., years=3, "
         "method='exact', objective='admissions_avoided'); the plan's .attrs['objective_value'], "
-        "in whole admissions.",
+        "to two decimals.",
         explain="Compare it with the lesson's plan: a tighter staffing limit changes which "
         "pilots fit.",
     )
@@ -294,8 +295,9 @@ def growing_staff(wh):
     return Number(
         value,
         unit="acute admissions avoided",
-        tolerance=0.5,
-        mistakes=[(v, m) for v, m in mistakes if abs(v - value) > 0.5],
+        tolerance=0.005,
+        rel=0,
+        mistakes=[(v, m) for v, m in mistakes if abs(v - value) > 0.005],
         hint="staff_fte takes one number per year: [first, second, third]; keep "
         "objective='admissions_avoided' and the exact search.",
         explain="A limit that grows lets the staff-heavy pilots start later instead of not at "

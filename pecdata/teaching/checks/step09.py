@@ -19,6 +19,9 @@ from pecdata.teaching.focus import FocusError, step_exclude, step_valid
 FOCUS = ("focus_municipality",)
 PLACEBO_MUNICIPALITY = "VAL"
 MIN_AGE = 75
+#: The pilot's reach in 09-challenge-1: the share of the pilot municipality's admissions
+#: (residents 75+) that belonged to the patients the team took on.
+REACHED_SHARE = 0.6
 
 
 def pilot(wh) -> tuple[str, pd.Timestamp]:
@@ -253,26 +256,32 @@ def measured_effect(wh):
     team = catalogue()["mobile_home_team"]
     d = _did(wh, _counts(wh))
     did = pd.DataFrame([d])
-    value = float(evaluated_intervention(team, did).admissions)
+    value = float(evaluated_intervention(team, did, reached_share=REACHED_SHARE).admissions)
+    everyone = float(evaluated_intervention(team, did).admissions)
     naive = (d["treated_after"] - d["treated_before"]) / d["treated_before"]
     mistakes = [
         (
-            float(d["relative_effect"]),
-            "That is the effect on all residents aged 75+. The "
-            "model's effects are per patient reached: divide by the team's coverage.",
+            float(naive) / REACHED_SHARE,
+            "That starts from the naive before/after change. Use the difference in differences.",
         ),
         (
-            float(naive) / team.coverage,
-            "That starts from the naive before/after change. Use the difference in differences.",
+            everyone,
+            "That is the effect on all residents aged 75+ of the municipality. The model's "
+            "effects are per patient reached: give the pilot's reach as reached_share.",
+        ),
+        (
+            float(d["relative_effect"]) / team.coverage,
+            "That divides by the catalogue's planned coverage at full scale. Use the pilot's "
+            "own reach, the share of the admissions its patients had (reached_share).",
         ),
         (
             100 * value,
             "Give the effect as a relative change (-0.25 for 25 % fewer), not in percent.",
         ),
         (
-            float(d["relative_effect"]) * team.coverage,
-            "You multiplied by the coverage. Divide "
-            "by it: the effect on everyone is the effect per reached patient times coverage.",
+            everyone * REACHED_SHARE,
+            "You multiplied by the reach. Divide by it: the effect on everyone is the effect "
+            "per reached patient times the reach.",
         ),
     ]
     return Number(
@@ -280,8 +289,8 @@ def measured_effect(wh):
         unit="(relative change per reached patient)",
         tolerance=0.0005,
         mistakes=[(v, m) for v, m in mistakes if abs(v - value) > 0.0005],
-        hint="evaluated_intervention(catalogue['mobile_home_team'], did) returns the "
-        "intervention with the measured effect; its .admissions, to three decimals.",
+        hint="evaluated_intervention(catalogue['mobile_home_team'], did, reached_share=...) "
+        "returns the intervention with the measured effect; its .admissions, to three decimals.",
         explain="This number, with its interval as the range, is what step 7 runs in the next "
         "planning cycle.",
     )
