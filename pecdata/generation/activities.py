@@ -16,18 +16,11 @@ import numpy as np
 from pecdata.generation import assumptions as A
 from pecdata.generation import codes as C
 from pecdata.generation import diagnoses as dx
-from pecdata.warehouse.schema import MEASURES, PROFESSIONS, RESOURCES
+from pecdata.warehouse.schema import MEASURES, PROFESSIONS, RESOURCE_MEASURE, RESOURCES
 
 RESOURCE_CODE = {r: i for i, r in enumerate(RESOURCES)}
 
-MEASURE = {
-    "bed_day": "bed_days",
-    "theatre": "minutes",
-    "imaging": "exams",
-    "laboratory": "tests",
-    "drugs": "sek",
-    "supplies": "sek",
-}
+MEASURE = {r: m for r, m in RESOURCE_MEASURE.items() if r not in PROFESSIONS}
 # recipe line: (resource, probability, mean, log sd, where)
 RECIPES = {
     "pc_physician": [

@@ -75,7 +75,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from pecdata.warehouse.schema import POOL_RESOURCES, PROFESSIONS, RESOURCES
+from pecdata.warehouse.schema import POOL_RESOURCES, PROFESSIONS, RESOURCE_MEASURE, RESOURCES
 
 __all__ = [
     "Pools",
@@ -99,16 +99,8 @@ N_STAFF = len(PROFESSIONS)
 N_POOL = len(POOL_RESOURCES)
 DIRECT = slice(N_POOL, N_RES)  # drugs, supplies
 assert RESOURCES[:N_POOL] == POOL_RESOURCES and RESOURCES[N_POOL:] == ("drugs", "supplies")
-#: The measure of each resource's quantity.
-MEASURE = {
-    **{p: "minutes" for p in PROFESSIONS},
-    "bed_day": "bed_days",
-    "theatre": "minutes",
-    "imaging": "exams",
-    "laboratory": "tests",
-    "drugs": "sek",
-    "supplies": "sek",
-}
+#: The measure of each resource's quantity (the schema's).
+MEASURE = RESOURCE_MEASURE
 #: Unit types whose premises and equipment form a pool of their own, and its resource.
 FACILITY = {"ward": "bed_day", "surgical_centre": "theatre"}
 #: Unit types costed as one service pool (the whole unit's cost per exam or test).
