@@ -11,6 +11,11 @@
   var dir = src.split("?")[0];
   dir = dir.slice(0, dir.lastIndexOf("/") + 1);
   require.config({
-    paths: { "@jupyter-widgets/html-manager/dist": dir + "offline/html-manager" },
+    paths: {
+      "@jupyter-widgets/html-manager/dist": dir + "offline/html-manager",
+      // the manager sets its public path (fonts) from the folder of its own module
+      // id, "@jupyter-widgets/html-manager": that folder is the offline copy too
+      "@jupyter-widgets": dir + "offline/html-manager",
+    },
   });
 })();
