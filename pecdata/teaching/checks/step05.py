@@ -175,7 +175,7 @@ def segment_cost(wh, focus_segment):
     others = {s: _segment_cost(wh, s, year) for s in sg.SEGMENTS}
     n = _segment_expectation(wh, focus_segment)
     return dataclasses.replace(
-        n, mistakes=[*n.mistakes, *_apart(subject_mistakes(others, focus_segment, "segment"), n)]
+        n, mistakes=[*n.mistakes, *subject_mistakes(others, focus_segment, "segment")]
     )
 
 
@@ -312,8 +312,3 @@ def persistent_readmitted(wh):
         "and count their 30-day readmissions over the whole period with readmission_flags.",
         explain=explain,
     )
-
-
-def _apart(mistakes, n) -> list:
-    """The mistakes that are not within the tolerance of the right answer."""
-    return [(v, m) for v, m in mistakes if abs(v - n.value) > n.tolerance]

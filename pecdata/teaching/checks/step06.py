@@ -70,11 +70,7 @@ def centre_ratio(wh, focus_centre):
     others = _avoidable(wh, 65)["ratio"]
     others = {str(k): v for k, v in others.items()}
     return dataclasses.replace(
-        n,
-        mistakes=[
-            *n.mistakes,
-            *_apart(subject_mistakes(others, focus_centre, "primary care centre"), n),
-        ],
+        n, mistakes=[*n.mistakes, *subject_mistakes(others, focus_centre, "primary care centre")]
     )
 
 
@@ -289,8 +285,3 @@ def municipality_excess(wh):
         wrong=[{best: excess}, {best: right * 1.5 + 1}, {"no such": 1.0}, 5.0]
         + ([{crude: right}] if crude != best else []),
     )
-
-
-def _apart(mistakes, n) -> list:
-    """The mistakes that are not within the tolerance of the right answer."""
-    return [(v, m) for v, m in mistakes if abs(v - n.value) > n.tolerance]
