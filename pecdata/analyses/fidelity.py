@@ -16,7 +16,7 @@ import pandas as pd
 
 from pecdata.pec.average import simple_encounter_costs
 
-__all__ = ["fidelity_table", "acute_admission_rates", "incidence_rates"]
+__all__ = ["fidelity_table", "acute_admission_rates", "incidence_rates", "multimorbidity_by_age"]
 #: Relative tolerance of the multimorbidity targets (as the calibration table's).
 TOLERANCE = 0.15
 
@@ -33,11 +33,20 @@ ADMISSION_TREND_SOURCE = (
 BAND_TOLERANCE, STANDARDISED_TOLERANCE = 0.20, 0.10
 #: Bands for the fidelity measures (lower edges of 65-74, 75-84, 85+).
 OLD_BANDS = ((65, 74), (75, 84), (85, 200))
-#: Multimorbidity (2+ chronic conditions) by age band: calibration.md "Further sources" §1 (E,
-#: from Barnett 2012, McLean 2014, Orueta 2013, the Swedish rule of thumb two in three of 65+).
-MULTIMORBIDITY_TARGETS = {(65, 74): 45.0, (75, 84): 60.0, (85, 200): 72.5}
+#: Multimorbidity (2+ chronic conditions) by age band: calibration.md §5, "Multimorbidity by age
+#: (for the generator)", and "Further sources" §1 (E, from Barnett 2012, McLean 2014, Orueta
+#: 2013, the Swedish rule of thumb two in three of 65+): under 45 about 5 %, 45-64 about
+#: 20-25 %, 65-74 about 45 %, 75-84 about 60 %, 85+ about 70-75 %.
+MULTIMORBIDITY_TARGETS = {
+    (0, 44): 5.0,
+    (45, 64): 22.5,
+    (65, 74): 45.0,
+    (75, 84): 60.0,
+    (85, 200): 72.5,
+}
 MULTIMORBIDITY_SOURCE = (
-    "calibration.md Further §1: about 45 / 60 / 70-75 % (Barnett 2012 and others)"
+    "calibration.md §5 and Further §1: about 5 / 20-25 / 45 / 60 / 70-75 % at <45 / 45-64 / "
+    "65-74 / 75-84 / 85+ (Barnett 2012 and others)"
 )
 #: British Columbia's population segmentation (Langton et al., BMC Prim Care 2020; calibration.md
 #: Further §6): share of adults and yearly cost per person relative to the low-need segment.
@@ -153,6 +162,52 @@ def incidence_rates(wh, targets=INCIDENCE_TARGETS) -> pd.DataFrame:
     )
 
 
+def multimorbidity_by_age(wh, segments=None, targets=MULTIMORBIDITY_TARGETS) -> pd.DataFrame:
+    """Share (%) of residents with two or more chronic conditions, by age band and year.
+
+    A condition counts from its onset date, as in
+    :func:`pecdata.analyses.segments.assign_segments` (on or before 31 December).
+
+    Parameters
+    ----------
+    wh : Warehouse or mapping of tables
+    segments : DataFrame, optional
+        From :func:`~pecdata.analyses.segments.assign_segments` (made if not given).
+    targets : dict
+        ``(lowest age, highest age) -> target %`` (default
+        :data:`MULTIMORBIDITY_TARGETS`).
+
+    Returns
+    -------
+    DataFrame
+        ``ages``, ``year``, ``residents``, ``target``, ``low``, ``high`` (the target
+        ±:data:`TOLERANCE`), ``generated`` (%), ``within_range`` and ``source``.
+
+    Examples
+    --------
+    >>> from pecdata.examples import example_warehouse
+    >>> mm = multimorbidity_by_age(example_warehouse())
+    >>> mm.ages.unique().tolist()
+    ['0-44', '45-64', '65-74', '75-84', '85+']
+    """
+    from pecdata.analyses import segments as sg
+
+    seg = sg.assign_segments(wh) if segments is None else segments
+    rows = []
+    for (lo, hi), target in targets.items():
+        band = seg[(seg.age >= lo) & (seg.age <= hi)]
+        g = (band.conditions >= 2).groupby(band.year)
+        for y, v in (100 * g.mean()).items():
+            low, high = round(target * (1 - TOLERANCE), 2), round(target * (1 + TOLERANCE), 2)
+            rows.append((_band_label((lo, hi)), int(y), int(g.size()[y]), target, low, high, v))
+    out = pd.DataFrame(
+        rows, columns=["ages", "year", "residents", "target", "low", "high", "generated"]
+    )
+    out["within_range"] = out.generated.between(out.low, out.high)
+    out["source"] = MULTIMORBIDITY_SOURCE
+    return out
+
+
 def _band_label(band) -> str:
     lo, hi = band
     return f"{lo}+" if hi >= 200 else f"{lo}-{hi}"
@@ -227,19 +282,16 @@ def fidelity_table(wh, encounter_costs=None) -> pd.DataFrame:
             "target 90 %; Swedish somatic care 85-90 % (calibration.md Further §3)",
         )
     seg = sg.assign_segments(wh)
-    for (lo, hi), target in MULTIMORBIDITY_TARGETS.items():
-        band = seg[(seg.age >= lo) & (seg.age <= hi)]
-        mm = 100 * (band.conditions >= 2).groupby(band.year).mean()
-        for y, v in mm.items():
-            add(
-                f"multimorbidity, 2+ chronic conditions, aged {_band_label((lo, hi))} (%)",
-                y,
-                target,
-                round(target * (1 - TOLERANCE), 2),
-                round(target * (1 + TOLERANCE), 2),
-                v,
-                MULTIMORBIDITY_SOURCE,
-            )
+    for r in multimorbidity_by_age(wh, seg).itertuples():
+        add(
+            f"multimorbidity, 2+ chronic conditions, aged {r.ages} (%)",
+            r.year,
+            r.target,
+            r.low,
+            r.high,
+            r.generated,
+            r.source,
+        )
     share = sg.complex_needs_share(seg)
     for y, v in zip(share.year, share.share):
         add(

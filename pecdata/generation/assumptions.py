@@ -91,6 +91,26 @@ DEFAULT_INTERNAL_MOVES = 0.015
 #: (Folkhälsomyndigheten, R), half or more of those 65+ (the commonest chronic condition in the
 #: multimorbidity studies of calibration.md, "Further sources" section 1); ischaemic heart
 #: disease ~3.5 % (R). Prevalence by age stays steady over the years: see population.py.
+#:
+#: The nine conditions after hip osteoarthritis are common chronic conditions that the
+#: multimorbidity studies behind calibration.md's figures count too (Barnett et al., Lancet
+#: 2012, 40 conditions; the SNAC-K list of 60 groups; calibration.md "Further sources" §1); with
+#: the first eleven alone the region had 28 / 44 / 64 % with 2+ at 65-74 / 75-84 / 85+ against
+#: ~45 / 60 / 70-75 %. Asthma ~6 % of all ages, nearly flat from childhood (Barnett 2012: 6.0 %,
+#: R; 8-10 % of Swedish adults report a physician's diagnosis, OLIN and the West Sweden Asthma
+#: Study, R). Hypothyroidism ~3.5 %, rising with age (Barnett 2012: thyroid disorders ~3.7 %,
+#: R). Lipid disorders (E78) 8.5 %, from about 50 (E: about a million Swedes, ~10 %, take a
+#: statin, Socialstyrelsen's drug register, R, not all with a recorded diagnosis). Knee
+#: osteoarthritis diagnosed in 13.8 % of 45+ (Turkiewicz et al., Osteoarthritis Cartilage 2014,
+#: the hip figure's source, R), ~6.4 % of all. Cancer diagnosed at any time (one code, C80.9,
+#: for every site) 4.5 % (R: about 500,000 people alive in Sweden after a cancer diagnosis,
+#: Socialstyrelsen's cancer register, ~4.8 %). Chronic kidney disease stage 3-5 recorded in 2 %
+#: (Barnett 2012: 1.9 %, R; by eGFR 5.6 % of Stockholm's adults, a quarter of them diagnosed,
+#: Gasparini et al., Nephrol Dial Transplant 2016, R), mostly 75+. Osteoporosis diagnosed or
+#: treated in 2.2 % (E: about one woman in five aged 70+ has it by bone density, Kanis et al., R,
+#: a minority of them diagnosed). Parkinson's disease 0.2 % (R: about 20,000 people in Sweden,
+#: Parkinsonförbundet). Long-term back pain 5 % from early adulthood (E: Barnett's "painful
+#: condition" ~10 %, R; chronic pain reported by ~20 % of Swedish adults, SBU 2006, R).
 DEFAULT_CONDITIONS = {
     # condition: (prevalence, age midpoint, age width, ICD-10 code)
     "hypertension": (0.220, 62, 9, "I10"),
@@ -104,12 +124,50 @@ DEFAULT_CONDITIONS = {
     "stroke": (0.0194, 80, 9, "I69.3"),
     "rheumatoid_arthritis": (0.0047, 55, 12, "M06.9"),
     "hip_osteoarthritis": (0.027, 72, 9, "M16.9"),
+    "asthma": (0.060, 5, 8, "J45.9"),
+    "hypothyroidism": (0.035, 58, 14, "E03.9"),
+    "hyperlipidaemia": (0.085, 60, 8, "E78.5"),
+    "knee_osteoarthritis": (0.064, 68, 9, "M17.9"),
+    "cancer": (0.045, 71, 9, "C80.9"),
+    "chronic_kidney_disease": (0.020, 82, 8, "N18.3"),
+    "osteoporosis": (0.022, 79, 8, "M81.9"),
+    "parkinsons_disease": (0.002, 80, 6, "G20"),
+    "chronic_back_pain": (0.050, 40, 10, "M54.5"),
 }
 #: Correlation of each condition's liability with a person's latent frailty, which makes
 #: conditions cluster (E: set with the prevalences above so that multimorbidity, 2+ of these
 #: conditions, rises with age towards calibration.md's ~45 / 60 / 70-75 % at 65-74 / 75-84 / 85+;
 #: a stronger clustering, 0.75, left too many of the old with none or one).
 CONDITION_FRAILTY_LOADING = 0.65
+#: Hazard ratio of death for each chronic condition (a person's ratios multiply): the first
+#: eleven DEATH_HR_PER_CONDITION (E); treated hypothyroidism and lipid disorders none (E); asthma
+#: and knee osteoarthritis a little (E); osteoporosis through its fractures (E); chronic kidney
+#: disease stage 3-5 about 1.5 (all-cause mortality rises with falling eGFR, Go et al., NEJM
+#: 2004, R); cancer diagnosed at any time about 1.6 (E: most survivors of five years live as long
+#: as others, the recently diagnosed far shorter); Parkinson's disease about 1.8 (R: all-cause
+#: mortality ratios of 1.5-2.5 in cohort studies).
+DEATH_HR_BY_CONDITION = {
+    "hypertension": DEATH_HR_PER_CONDITION,
+    "heart_failure": DEATH_HR_PER_CONDITION,
+    "atrial_fibrillation": DEATH_HR_PER_CONDITION,
+    "ischaemic_heart_disease": DEATH_HR_PER_CONDITION,
+    "diabetes_t2": DEATH_HR_PER_CONDITION,
+    "copd": DEATH_HR_PER_CONDITION,
+    "dementia": DEATH_HR_PER_CONDITION,
+    "depression": DEATH_HR_PER_CONDITION,
+    "stroke": DEATH_HR_PER_CONDITION,
+    "rheumatoid_arthritis": DEATH_HR_PER_CONDITION,
+    "hip_osteoarthritis": DEATH_HR_PER_CONDITION,
+    "asthma": 1.1,
+    "hypothyroidism": 1.0,
+    "hyperlipidaemia": 1.0,
+    "knee_osteoarthritis": 1.05,
+    "cancer": 1.6,
+    "chronic_kidney_disease": 1.5,
+    "osteoporosis": 1.2,
+    "parkinsons_disease": 1.8,
+    "chronic_back_pain": 1.0,
+}
 
 # --- Utilisation ------------------------------------------------------------------------------
 #: Contacts per 1,000 residents and year in the first year; the generator solves the level so the
@@ -172,6 +230,15 @@ DEFAULT_CONDITION_EFFECTS = {
     "stroke": (0.25, 0.35, 0.25, 0.30, 0.60),
     "rheumatoid_arthritis": (0.30, 0.90, 0.10, 0.10, 0.10),
     "hip_osteoarthritis": (0.30, 0.40, 0.05, 0.15, 0.20),
+    "asthma": (0.25, 0.10, 0.10, 0.05, 0.0),
+    "hypothyroidism": (0.15, 0.05, 0.0, 0.0, 0.0),
+    "hyperlipidaemia": (0.10, 0.05, 0.0, 0.0, 0.0),
+    "knee_osteoarthritis": (0.25, 0.35, 0.05, 0.10, 0.10),
+    "cancer": (0.20, 0.80, 0.20, 0.40, 0.30),
+    "chronic_kidney_disease": (0.20, 0.35, 0.15, 0.25, 0.25),
+    "osteoporosis": (0.15, 0.15, 0.15, 0.10, 0.20),
+    "parkinsons_disease": (0.30, 0.60, 0.30, 0.35, 0.80),
+    "chronic_back_pain": (0.30, 0.15, 0.05, 0.0, 0.0),
 }
 #: Spread (standard deviation of the log) of each person's individual need, by kind of contact,
 #: and its persistence from one year to the next (E, tuned so cost concentration matches
@@ -281,10 +348,12 @@ PRIMARY_CARE_UNUSED_RANGE = (0.18, 0.30)
 #: Ward staff time is recorded as time per patient-day, allocated from whole shifts, so nearly all
 #: of a ward's practical staff time is recorded; its slack shows as empty beds instead (E).
 WARD_UTILISATION_RANGE = (0.94, 0.99)
-#: Visits of patients with several chronic conditions take longer: each condition adds ~8 % to
+#: Visits of patients with several chronic conditions take longer: each condition adds ~5 % to
 #: the staff time of a visit, up to five (E; consultation length rises with multimorbidity,
-#: Salisbury et al., Br J Gen Pract 2011, R).
-COMPLEX_VISIT_EXTRA_PER_CONDITION = 0.08
+#: Salisbury et al., Br J Gen Pract 2011, R). The average visit is ~10 % longer for it, as when
+#: the warehouse had eleven conditions at 8 % each: a longer list counts more conditions per
+#: patient (primary care patients' capped count rose from ~1.3 to ~2.1), each for less.
+COMPLEX_VISIT_EXTRA_PER_CONDITION = 0.05
 COMPLEX_VISIT_MAX_CONDITIONS = 5
 #: Share of stroke and TIA patients not admitted to a stroke unit first (E: Riksstroke reports
 #: ~85-90 % first admitted to a stroke unit, R).

@@ -28,6 +28,15 @@ LINKED_CODES = {
     "stroke": ("I69.3", "I69.3", "I63.9", "I63.9"),
     "rheumatoid_arthritis": ("M06.9", "M06.9", "M06.9", "M06.9"),
     "hip_osteoarthritis": ("M16.9", "M16.9", "M16.9", "M16.1"),
+    "asthma": ("J45.9", "J45.9", "J45.9", "J45.9"),
+    "hypothyroidism": ("E03.9", "E03.9", "R53", "E03.9"),
+    "hyperlipidaemia": ("E78.5", "E78.5", "R07.4", "R07.4"),
+    "knee_osteoarthritis": ("M17.9", "M17.9", "M17.9", "M17.1"),
+    "cancer": ("C80.9", "C80.9", "R53", "C80.9"),
+    "chronic_kidney_disease": ("N18.3", "N18.3", "N17.9", "N17.9"),
+    "osteoporosis": ("M81.9", "M81.9", "S52.5", "S72.0"),
+    "parkinsons_disease": ("G20", "G20", "R55", "G20"),
+    "chronic_back_pain": ("M54.5", "M54.5", "M54.5", "M54.5"),
 }
 #: How often a chronic condition is the reason for contact, relative to the others (E).
 LINK_WEIGHT = {
@@ -42,6 +51,15 @@ LINK_WEIGHT = {
     "stroke": 1.0,
     "rheumatoid_arthritis": 1.5,
     "hip_osteoarthritis": 1.0,
+    "asthma": 1.0,
+    "hypothyroidism": 0.3,
+    "hyperlipidaemia": 0.3,
+    "knee_osteoarthritis": 1.0,
+    "cancer": 2.0,
+    "chronic_kidney_disease": 1.0,
+    "osteoporosis": 0.6,
+    "parkinsons_disease": 1.5,
+    "chronic_back_pain": 0.8,
 }
 #: Probability that an encounter at each level is about a chronic condition the patient has (E).
 LINK_PROBABILITY = {
@@ -189,6 +207,15 @@ CONDITION_SPECIALTY = {
     "stroke": "neurology",
     "rheumatoid_arthritis": "rheumatology",
     "hip_osteoarthritis": "orthopaedics",
+    "asthma": "pulmonology",
+    "hypothyroidism": "internal_medicine",
+    "hyperlipidaemia": "internal_medicine",
+    "knee_osteoarthritis": "orthopaedics",
+    "cancer": "general_surgery",
+    "chronic_kidney_disease": "internal_medicine",
+    "osteoporosis": "rheumatology",
+    "parkinsons_disease": "neurology",
+    "chronic_back_pain": "orthopaedics",
 }
 #: Ward specialty by the first letters of the main diagnosis of an inpatient episode.
 WARD_BY_CODE = [
@@ -200,13 +227,16 @@ WARD_BY_CODE = [
     ("I63", "neurology"),
     ("G45", "neurology"),
     ("I69", "neurology"),
+    ("G20", "neurology"),
     ("A41", "infectious_diseases"),
     ("N10", "infectious_diseases"),
     ("J18", "internal_medicine"),
     ("S72", "orthopaedics"),
     ("S42", "orthopaedics"),
     ("M1", "orthopaedics"),
+    ("M54", "orthopaedics"),
     ("K", "general_surgery"),
+    ("C80", "internal_medicine"),
     ("C", "general_surgery"),
     ("R10", "general_surgery"),
     ("N40", "general_surgery"),

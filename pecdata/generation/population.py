@@ -105,9 +105,18 @@ def _liabilities(rng, z: np.ndarray) -> np.ndarray:
     return ndtr(-(load * z[:, None] + np.sqrt(1 - load**2) * e))
 
 
-def _death_hazard(age: np.ndarray, ncond: np.ndarray) -> np.ndarray:
-    """Yearly death hazard before the region's rescaling (Gompertz x conditions)."""
-    return np.exp(A.GOMPERTZ_A + A.GOMPERTZ_B * age) * A.DEATH_HR_PER_CONDITION**ncond
+#: Log hazard ratio of death of each condition, in the order of ``CONDITIONS``: a person's
+#: ``has @ LOG_DEATH_HR`` (``has`` boolean by condition) is the log of their ratios' product.
+LOG_DEATH_HR = np.log([A.DEATH_HR_BY_CONDITION[c] for c in CONDITIONS])
+
+
+def _death_hazard(age: np.ndarray, log_hr: np.ndarray) -> np.ndarray:
+    """Yearly death hazard before the region's rescaling (Gompertz x conditions).
+
+    ``log_hr`` is each person's summed log hazard ratio of their conditions (see
+    :data:`LOG_DEATH_HR`).
+    """
+    return np.exp(A.GOMPERTZ_A + A.GOMPERTZ_B * age + log_hr)
 
 
 def onset_cohort(curves: dict[str, np.ndarray], death_scale: float) -> dict:
@@ -158,8 +167,8 @@ def _onset_cohort(curves: dict[str, np.ndarray], death_scale: float) -> dict:
             if 0 < k < n:
                 level[j] = max(level[j], np.partition(ua[j], k - 1)[k - 1])
             onset[c][a] = level[j]
-        ncond = (ua < level[:, None]).sum(axis=0)
-        q = np.minimum(death_scale * _death_hazard(np.full(n, a + 0.5), ncond), 0.9)
+        log_hr = LOG_DEATH_HR @ (ua < level[:, None])
+        q = np.minimum(death_scale * _death_hazard(np.full(n, a + 0.5), log_hr), 0.9)
         dies = rng.random(n) < q
         death_age[idx[dies]] = a + rng.random(int(dies.sum()))
     order = np.argsort(death_age, kind="stable")
@@ -272,8 +281,8 @@ def initial_population(rng, n: int, start_year: int) -> tuple[People, dict]:
     # the first year's death rescaling (see simulate_years), estimated with the prevalence
     # curves alone, applies to the onset cohort too
     u = _liabilities(rng, rng.standard_normal(n))
-    ncond = (u < np.stack([_curve_at(curves[c], ages) for c in CONDITIONS], axis=1)).sum(axis=1)
-    scale = A.DEFAULT_DEATH_RATE * n / _death_hazard(ages, ncond).sum()
+    has = u < np.stack([_curve_at(curves[c], ages) for c in CONDITIONS], axis=1)
+    scale = A.DEFAULT_DEATH_RATE * n / _death_hazard(ages, has @ LOG_DEATH_HR).sum()
     ctx = {"curves": curves, "women": women, "men": men, "cohort": onset_cohort(curves, scale)}
     people = _new_people(rng, n, ages, day_of(start_year), np.concatenate(munis), ctx, -1)
     people.female = np.concatenate(female)
@@ -300,8 +309,7 @@ def simulate_years(rng, people: People, start_year: int, years: int, ctx: dict) 
         )
         idx = np.flatnonzero(alive)
         age = (d0 - people.birth[idx]) / 365.25
-        ncond = conditions_at(people, d0)[idx].sum(axis=1)
-        hazard = _death_hazard(age, ncond)
+        hazard = _death_hazard(age, conditions_at(people, d0)[idx] @ LOG_DEATH_HR)
         hazard *= A.DEFAULT_DEATH_RATE * len(idx) / hazard.sum()
         dies = rng.random(len(idx)) < np.minimum(hazard, 0.9)
         when = d0 + rng.integers(0, d1 - d0, len(idx))

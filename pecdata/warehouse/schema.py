@@ -71,6 +71,15 @@ CONDITIONS = (
     "stroke",
     "rheumatoid_arthritis",
     "hip_osteoarthritis",
+    "asthma",
+    "hypothyroidism",
+    "hyperlipidaemia",
+    "knee_osteoarthritis",
+    "cancer",
+    "chronic_kidney_disease",
+    "osteoporosis",
+    "parkinsons_disease",
+    "chronic_back_pain",
 )
 DISCHARGE_DESTINATIONS = (
     "home",
