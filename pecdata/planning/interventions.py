@@ -41,10 +41,10 @@ __all__ = [
 SEGMENTS = {
     "all": "Everyone living in the region",
     "complex_needs": "Patients with complex care needs (komplexa vårdbehov): the segment of "
-    "pecdata.analyses.segments (65+, 2+ chronic conditions, and 2+ acute admissions or "
-    "home health care in the year)",
+    "pecdata.analyses.segments (65+, 2+ acute admissions and 26+ home health care visits in "
+    "the year)",
     "heart_failure_copd": "Residents with heart failure (I50) or COPD (J44)",
-    "frail_elderly": "Frail elderly (sköra äldre): 75+ with 2+ chronic conditions or municipal "
+    "frail_elderly": "Frail elderly (sköra äldre): 75+ with 3+ chronic conditions or municipal "
     "home health care in the year",
     "chronic_stable": "Residents with a chronic condition and no acute admission in the year",
     "age_75_plus": "Residents aged 75 and over",
@@ -69,11 +69,14 @@ def segment_membership(wh, years=None) -> pd.DataFrame:
     """Which target groups each resident belongs to in each year (they overlap).
 
     ``complex_needs`` is the segment of that name from
-    :func:`pecdata.analyses.segments.assign_segments` (step 5: 65+, two or more chronic
-    conditions and two or more acute admissions or home health care; residents in
-    their last year of life are a segment of their own there). The others, stated in
-    :data:`SEGMENTS`, use the same year's conditions (diagnosed
-    by 31 December), acute admissions and home health care.
+    :func:`pecdata.analyses.segments.assign_segments` (step 5: 65+, two or more acute
+    admissions and 26 or more home health care visits in the year; residents in their
+    last year of life are a segment of their own there). The others, stated in
+    :data:`SEGMENTS`, use the same year's conditions (diagnosed by 31 December), acute
+    admissions and home health care. The frail elderly need three or more of the
+    warehouse's twenty chronic conditions (or home health care): about 56 % of people
+    75+, as many as two or more of its first eleven conditions gave (Socialstyrelsen's
+    "multisjuka äldre" indicator asked for diagnoses from three or more ICD chapters, R).
 
     Parameters
     ----------
@@ -110,7 +113,7 @@ def segment_membership(wh, years=None) -> pd.DataFrame:
     out["person_years"] = ry.reindex(idx).to_numpy() / 365.25
     out["complex_needs"] = (d.segment == "complex_needs").to_numpy()
     out["heart_failure_copd"] = hf_copd.reindex(idx).fillna(0).to_numpy() > 0
-    out["frail_elderly"] = ((d.age >= 75) & ((d.conditions >= 2) | d.home_health_care)).to_numpy()
+    out["frail_elderly"] = ((d.age >= 75) & ((d.conditions >= 3) | d.home_health_care)).to_numpy()
     out["chronic_stable"] = ((d.conditions >= 1) & (d.acute_admissions == 0)).to_numpy()
     out["age_75_plus"] = (d.age >= 75).to_numpy()
     return out
