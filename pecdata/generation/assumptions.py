@@ -168,6 +168,35 @@ DEATH_HR_BY_CONDITION = {
     "parkinsons_disease": 1.8,
     "chronic_back_pain": 1.0,
 }
+#: How much each chronic condition counts in the odds that an ED visit leads to admission and in
+#: the chance of a 30-day readmission (inpatient.py: 0.25 on the log-odds and +15 % per unit): 1
+#: for each of the first eleven (E), as much for cancer, chronic kidney disease and Parkinson's
+#: disease, less for asthma, knee osteoarthritis and osteoporosis (its fractures), none for
+#: treated hypothyroidism, lipid disorders and back pain, which rarely bring a patient into
+#: hospital (E). Counting every condition alike would make the admitted fewer and sicker than
+#: before with no source for it.
+CONDITION_ACUTE_WEIGHT = {
+    "hypertension": 1.0,
+    "heart_failure": 1.0,
+    "atrial_fibrillation": 1.0,
+    "ischaemic_heart_disease": 1.0,
+    "diabetes_t2": 1.0,
+    "copd": 1.0,
+    "dementia": 1.0,
+    "depression": 1.0,
+    "stroke": 1.0,
+    "rheumatoid_arthritis": 1.0,
+    "hip_osteoarthritis": 1.0,
+    "asthma": 0.3,
+    "hypothyroidism": 0.0,
+    "hyperlipidaemia": 0.0,
+    "knee_osteoarthritis": 0.2,
+    "cancer": 1.0,
+    "chronic_kidney_disease": 1.0,
+    "osteoporosis": 0.5,
+    "parkinsons_disease": 1.0,
+    "chronic_back_pain": 0.0,
+}
 
 # --- Utilisation ------------------------------------------------------------------------------
 #: Contacts per 1,000 residents and year in the first year; the generator solves the level so the

@@ -51,15 +51,18 @@ LINK_WEIGHT = {
     "stroke": 1.0,
     "rheumatoid_arthritis": 1.5,
     "hip_osteoarthritis": 1.0,
-    "asthma": 1.0,
-    "hypothyroidism": 0.3,
-    "hyperlipidaemia": 0.3,
-    "knee_osteoarthritis": 1.0,
-    "cancer": 2.0,
-    "chronic_kidney_disease": 1.0,
-    "osteoporosis": 0.6,
-    "parkinsons_disease": 1.5,
-    "chronic_back_pain": 0.8,
+    # the nine added for multimorbidity are seldom the reason a patient who also has one of the
+    # eleven above is seen (and one reason is drawn for all levels of care): low weights keep
+    # the eleven's share of diagnoses, hospital ones above all, as it was (E)
+    "asthma": 0.3,
+    "hypothyroidism": 0.1,
+    "hyperlipidaemia": 0.1,
+    "knee_osteoarthritis": 0.3,
+    "cancer": 1.0,
+    "chronic_kidney_disease": 0.5,
+    "osteoporosis": 0.3,
+    "parkinsons_disease": 1.0,
+    "chronic_back_pain": 0.2,
 }
 #: Probability that an encounter at each level is about a chronic condition the patient has (E).
 LINK_PROBABILITY = {

@@ -119,7 +119,8 @@ def findings_tables(t, plan, start_year, years, resident_id) -> dict[str, pd.Dat
             round(100 * flag[alive & cohort].mean(), 1),
             round(100 * flag[alive & ~cohort & old].mean(), 1),
             "%",
-            "Frail elderly residents with three or more chronic conditions are admitted often "
+            f"Frail elderly residents with {pl.FRAIL_MIN_CONDITIONS} or more chronic conditions "
+            "are admitted often "
             f"and readmitted within 30 days after about {pl.FRAIL_READMISSION:.0%} of their "
             "discharges, and all have municipal home health care. They appear among the "
             "costliest residents and in the complex-needs segment year after year (steps 5, 6). "

@@ -26,7 +26,7 @@ from pecdata.generation.care import (
     random_days,
     time_of_day,
 )
-from pecdata.warehouse.schema import SPECIALTIES
+from pecdata.warehouse.schema import CONDITIONS, SPECIALTIES
 
 DAY = SECONDS_PER_DAY
 #: Mean length of stay by ward specialty relative to the region's mean (E, Socialstyrelsen
@@ -49,6 +49,8 @@ DESTINATION_SHARES = {
 }
 _LOS_FACTOR = np.array([LOS_FACTOR.get(s, np.nan) for s in SPECIALTIES])
 READMISSION_MEAN_GAP_DAYS = 16.0
+#: Weight of each condition (order of ``CONDITIONS``) in admission and readmission odds.
+ACUTE_WEIGHT = np.array([A.CONDITION_ACUTE_WEIGHT[c] for c in CONDITIONS])
 FRAIL_P = 0.45  # readmission probability of the planted frail cohort (see planted.py)
 #: Direct acute admissions of the planted frail cohort relative to others of their age and health
 #: (E): admitted often, most of them twice a year or more (the complex-needs segment's rule).
@@ -94,7 +96,7 @@ def admission_probability(py: PersonYears, rows: np.ndarray, share: float) -> np
     The weights (E) make admissions concentrate in the needier patients, so that
     about 8 % of residents are admitted in a year [S9] at 131 episodes per 1,000.
     """
-    x = 0.035 * (py.age[rows] - 50) + 0.25 * py.cond[rows].sum(1) + 0.6 * py.g[rows]
+    x = 0.035 * (py.age[rows] - 50) + 0.25 * (py.cond[rows] @ ACUTE_WEIGHT) + 0.6 * py.g[rows]
     lo, hi = -10.0, 10.0
     for _ in range(50):  # solve the intercept so the mean equals ``share``
         mid = (lo + hi) / 2
@@ -212,7 +214,7 @@ def add_readmissions(rng, ep: Episodes, py: PersonYears, pid, exit_day, ctx, boo
     needed = max(target - r0, 0.0) * n_old / (1 - target)
     cohort = boost[ep.c.row] if boost is not None else np.zeros(len(ep.dest), bool)
     needed = max(needed - FRAIL_P * (eligible & old & cohort).sum(), 0.0)
-    w = np.exp(0.5 * py.g[ep.c.row]) * (1 + 0.15 * py.cond[ep.c.row].sum(1))
+    w = np.exp(0.5 * py.g[ep.c.row]) * (1 + 0.15 * (py.cond[ep.c.row] @ ACUTE_WEIGHT))
     general = eligible & ~cohort
     scale = needed / max(w[general & old].sum(), 1e-9)
     p = np.clip(scale * w, 0, 0.9)

@@ -35,11 +35,30 @@ FINDINGS = {
     "missing_diagnoses": (2, "One emergency department left main diagnoses blank in the last year"),
 }
 #: Diagnoses the planted centre's excess admissions are drawn from: ambulatory-care-sensitive
-#: conditions on Socialstyrelsen's list of avoidable hospitalisations (undvikbar slutenvård).
-ACSC_PREFIXES = ("I50", "I11.0", "I10", "I20", "J44", "E11", "D50", "N10", "E86", "K52", "J03")
+#: conditions on Socialstyrelsen's list of avoidable hospitalisations (undvikbar slutenvård),
+#: asthma (J45-J46) among them since the warehouse records it (the analyses' list has it too).
+ACSC_PREFIXES = (
+    "I50",
+    "I11.0",
+    "I10",
+    "I20",
+    "J44",
+    "J45",
+    "J46",
+    "E11",
+    "D50",
+    "N10",
+    "E86",
+    "K52",
+    "J03",
+)
 UNDERUSED_OCCUPANCY = 0.55
 ACSC_MULTIPLIER = 2.0
 FRAIL_READMISSION = 0.45  # used by inpatient.FRAIL_P
+#: The planted frail cohort is drawn from residents 80+ with this many chronic conditions or more:
+#: about 36 % of those 80+, as many as three or more of the warehouse's first eleven conditions
+#: gave before it recorded twenty (E, measured on generated regions).
+FRAIL_MIN_CONDITIONS = 5
 #: Share of the acute admissions of the pilot municipality's residents 75+ that the mobile
 #: team prevents (E). Larger than the -17 % hospital episodes of proactive geriatric
 #: assessment for the highest-risk 11 % of people 75+ (Nord et al., BMC Geriatr 2021;21:263;
@@ -111,7 +130,7 @@ def choose(rng, enabled, people, start_year, years, units, pcc_ids, muni_codes, 
     mid = max(years // 2, 1)
     plan.pilot_start_day = day_of(start_year + mid, 7, 1) if years > 1 else day_of(start_year, 7)
     age0, ncond0, muni0, pid0 = year0_rows
-    cand = pid0[(age0 >= 80) & (ncond0 >= 3) & (muni0 == frail_muni)]
+    cand = pid0[(age0 >= 80) & (ncond0 >= FRAIL_MIN_CONDITIONS) & (muni0 == frail_muni)]
     n_frail = max(5, int(round(len(people.birth) * 0.0012)))
     plan.frail_members = np.sort(rng.choice(cand, min(n_frail, len(cand)), replace=False))
     adults = pid0[(age0 >= 20) & (age0 < 65)]
