@@ -51,6 +51,13 @@ _LOS_FACTOR = np.array([LOS_FACTOR.get(s, np.nan) for s in SPECIALTIES])
 READMISSION_MEAN_GAP_DAYS = 16.0
 #: Weight of each condition (order of ``CONDITIONS``) in admission and readmission odds.
 ACUTE_WEIGHT = np.array([A.CONDITION_ACUTE_WEIGHT[c] for c in CONDITIONS])
+
+
+def _acute(cond: np.ndarray) -> np.ndarray:
+    """Weighted count of each row's conditions (:data:`ACUTE_WEIGHT`)."""
+    return np.einsum("nj,j->n", cond.astype(np.float64), ACUTE_WEIGHT)
+
+
 FRAIL_P = 0.45  # readmission probability of the planted frail cohort (see planted.py)
 #: Direct acute admissions of the planted frail cohort relative to others of their age and health
 #: (E): admitted often, most of them twice a year or more (the complex-needs segment's rule).
@@ -96,7 +103,7 @@ def admission_probability(py: PersonYears, rows: np.ndarray, share: float) -> np
     The weights (E) make admissions concentrate in the needier patients, so that
     about 8 % of residents are admitted in a year [S9] at 131 episodes per 1,000.
     """
-    x = 0.035 * (py.age[rows] - 50) + 0.25 * (py.cond[rows] @ ACUTE_WEIGHT) + 0.6 * py.g[rows]
+    x = 0.035 * (py.age[rows] - 50) + 0.25 * _acute(py.cond[rows]) + 0.6 * py.g[rows]
     lo, hi = -10.0, 10.0
     for _ in range(50):  # solve the intercept so the mean equals ``share``
         mid = (lo + hi) / 2
@@ -214,7 +221,7 @@ def add_readmissions(rng, ep: Episodes, py: PersonYears, pid, exit_day, ctx, boo
     needed = max(target - r0, 0.0) * n_old / (1 - target)
     cohort = boost[ep.c.row] if boost is not None else np.zeros(len(ep.dest), bool)
     needed = max(needed - FRAIL_P * (eligible & old & cohort).sum(), 0.0)
-    w = np.exp(0.5 * py.g[ep.c.row]) * (1 + 0.15 * (py.cond[ep.c.row] @ ACUTE_WEIGHT))
+    w = np.exp(0.5 * py.g[ep.c.row]) * (1 + 0.15 * _acute(py.cond[ep.c.row]))
     general = eligible & ~cohort
     scale = needed / max(w[general & old].sum(), 1e-9)
     p = np.clip(scale * w, 0, 0.9)

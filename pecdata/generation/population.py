@@ -110,6 +110,12 @@ def _liabilities(rng, z: np.ndarray) -> np.ndarray:
 LOG_DEATH_HR = np.log([A.DEATH_HR_BY_CONDITION[c] for c in CONDITIONS])
 
 
+def _log_hr(has: np.ndarray) -> np.ndarray:
+    """Summed log hazard ratio of death of each person's conditions (``has``: persons x
+    conditions, boolean). ``einsum`` rather than ``@``: no BLAS threads for a thin matrix."""
+    return np.einsum("nj,j->n", has.astype(np.float64), LOG_DEATH_HR)
+
+
 def _death_hazard(age: np.ndarray, log_hr: np.ndarray) -> np.ndarray:
     """Yearly death hazard before the region's rescaling (Gompertz x conditions).
 
@@ -167,7 +173,7 @@ def _onset_cohort(curves: dict[str, np.ndarray], death_scale: float) -> dict:
             if 0 < k < n:
                 level[j] = max(level[j], np.partition(ua[j], k - 1)[k - 1])
             onset[c][a] = level[j]
-        log_hr = LOG_DEATH_HR @ (ua < level[:, None])
+        log_hr = np.einsum("j,jn->n", LOG_DEATH_HR, (ua < level[:, None]).astype(np.float64))
         q = np.minimum(death_scale * _death_hazard(np.full(n, a + 0.5), log_hr), 0.9)
         dies = rng.random(n) < q
         death_age[idx[dies]] = a + rng.random(int(dies.sum()))
@@ -282,7 +288,7 @@ def initial_population(rng, n: int, start_year: int) -> tuple[People, dict]:
     # curves alone, applies to the onset cohort too
     u = _liabilities(rng, rng.standard_normal(n))
     has = u < np.stack([_curve_at(curves[c], ages) for c in CONDITIONS], axis=1)
-    scale = A.DEFAULT_DEATH_RATE * n / _death_hazard(ages, has @ LOG_DEATH_HR).sum()
+    scale = A.DEFAULT_DEATH_RATE * n / _death_hazard(ages, _log_hr(has)).sum()
     ctx = {"curves": curves, "women": women, "men": men, "cohort": onset_cohort(curves, scale)}
     people = _new_people(rng, n, ages, day_of(start_year), np.concatenate(munis), ctx, -1)
     people.female = np.concatenate(female)
@@ -309,7 +315,7 @@ def simulate_years(rng, people: People, start_year: int, years: int, ctx: dict) 
         )
         idx = np.flatnonzero(alive)
         age = (d0 - people.birth[idx]) / 365.25
-        hazard = _death_hazard(age, conditions_at(people, d0)[idx] @ LOG_DEATH_HR)
+        hazard = _death_hazard(age, _log_hr(conditions_at(people, d0)[idx]))
         hazard *= A.DEFAULT_DEATH_RATE * len(idx) / hazard.sum()
         dies = rng.random(len(idx)) < np.minimum(hazard, 0.9)
         when = d0 + rng.integers(0, d1 - d0, len(idx))
