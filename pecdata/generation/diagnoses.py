@@ -239,7 +239,6 @@ WARD_BY_CODE = [
     ("M1", "orthopaedics"),
     ("M54", "orthopaedics"),
     ("K", "general_surgery"),
-    ("C80", "internal_medicine"),
     ("C", "general_surgery"),
     ("R10", "general_surgery"),
     ("N40", "general_surgery"),
