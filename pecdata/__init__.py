@@ -25,7 +25,7 @@ Examples
 from pecdata.generation import generate
 from pecdata.warehouse import Warehouse, add_tables, load, save
 from pecdata.warehouse.validation import ValidationError, check, validate
-from pecdata.warehouse.privacy import suppress_small_counts
+from pecdata.warehouse.privacy import protect_figures, suppress_small_counts
 from pecdata.warehouse.dictionary import data_dictionary, dictionary_markdown
 from pecdata.analyses.calibration import calibration_table
 from pecdata.analyses.cleaning import clean_region, copied_encounters

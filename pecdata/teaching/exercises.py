@@ -324,7 +324,8 @@ def open_region(data_dir, residents: int, years: int, seed: int):
     the region is generated in memory, which takes a few seconds. A region's own
     (imported, non-synthetic) warehouse is always used, whatever the arguments,
     and DataFrames are then displayed with counts under 5 suppressed
-    (:func:`pecdata.suppress_small_counts`). Either way the saved warehouse is
+    (:func:`pecdata.suppress_small_counts`), and pecdata's figures leave them out
+    (:func:`pecdata.protect_figures`). Either way the saved warehouse is
     validated first: invalid data raise the validation message.
 
     Parameters
@@ -345,13 +346,14 @@ def open_region(data_dir, residents: int, years: int, seed: int):
     (500, 1)
     """
     from pecdata.warehouse import METADATA_FILE, is_synthetic, load, read_metadata
-    from pecdata.warehouse.privacy import install_display_hook
+    from pecdata.warehouse.privacy import install_display_hook, protect_figures
 
     if (Path(data_dir) / METADATA_FILE).is_file():
         saved = read_metadata(data_dir)  # a clear error if it is damaged
         if not is_synthetic(saved):  # a region's own data: always it, counts suppressed
             wh = load(data_dir)
             install_display_hook()
+            protect_figures()
             return wh
         saved = saved.get("meta", {})
         if (saved.get("residents"), saved.get("years"), saved.get("seed")) == (
