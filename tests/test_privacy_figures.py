@@ -177,3 +177,31 @@ def test_did_months_with_few_admissions_are_left_out(protected):
 
 def test_protection_is_in_the_public_api():
     assert pecdata.protect_figures is protect_figures
+
+
+def test_persistence_cells_resting_on_few_residents_are_left_out(protected):
+    from pecdata.analyses.persistence import persistence_matrix
+    from pecdata.plots import transition_heatmap
+
+    ids = list(range(1, 201))
+    costs = pd.DataFrame(
+        {
+            "resident_id": ids * 2,
+            "year": [2023] * 200 + [2024] * 200,
+            "cost_sek": [float(i) for i in ids] + [float(i % 7) for i in ids],
+        }
+    )
+    matrix = persistence_matrix(costs)
+    counts = np.asarray(matrix.attrs["counts"])
+    few = int(((counts > 0) & (counts < 5)).sum())
+    assert few > 0  # the example has small cells to hide
+
+    def cells(fig):
+        return sum(t.get_text() != "" for t in fig.axes[0].texts)
+
+    off, on = (protected(lambda: transition_heatmap(matrix), flag) for flag in (False, True))
+    assert cells(off) - cells(on) == few and f"{few} values left out" in footnote(on)
+    shares_only = matrix.copy()
+    shares_only.attrs = {}  # counts unknown: nothing can be shown safely
+    pd.concat([matrix, matrix])  # the counts do not get in the way of pandas
+    assert cells(protected(lambda: transition_heatmap(shares_only), True)) == 0

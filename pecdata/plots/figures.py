@@ -392,7 +392,9 @@ def transition_heatmap(matrix: pd.DataFrame, title: str | None = None) -> Figure
     Parameters
     ----------
     matrix : DataFrame
-        From :func:`pecdata.analyses.segments.persistence_matrix` (normalised rows).
+        From :func:`pecdata.analyses.segments.persistence_matrix` (normalised rows;
+        for a region's own data the counts behind the shares, which the matrix
+        carries in ``attrs["counts"]``, decide which cells are left out).
     title : str, optional
 
     Returns
@@ -409,15 +411,24 @@ def transition_heatmap(matrix: pd.DataFrame, title: str | None = None) -> Figure
     """
     if not isinstance(matrix, pd.DataFrame) or matrix.empty:
         raise ValueError("matrix must be a non-empty DataFrame from persistence_matrix()")
+    shares = matrix.max().max() <= 1.0 + 1e-9
+    counts = matrix.attrs.get("counts") if shares else matrix.to_numpy()
+    counts = None if counts is None else np.asarray(counts, dtype=float)
+    few = np.zeros(matrix.shape, dtype=bool)
+    if counts is not None and counts.shape == matrix.shape:
+        few = small(counts)
+    elif small([1]).any():  # protected, and the shares' counts are unknown: show none
+        few = np.ones(matrix.shape, dtype=bool)
+    matrix = matrix.mask(few)
     fig = figure(figsize=(1.0 * matrix.shape[1] + 3, 0.55 * matrix.shape[0] + 2))
     ax = fig.subplots()
-    shares = matrix.max().max() <= 1.0 + 1e-9
     sns.heatmap(
         matrix,
         annot=True,
         fmt=".0%" if shares else ",.0f",
         cmap="Blues",
         cbar=False,
+        **({"vmin": 0, "vmax": 1} if few.all() else {}),  # nothing left to scale by
         ax=ax,
         annot_kws={"fontsize": "small"},
     )
@@ -429,4 +440,4 @@ def transition_heatmap(matrix: pd.DataFrame, title: str | None = None) -> Figure
     for t in ax.get_xticklabels():
         t.set_ha("right")
     ax.set_title(title or "Persistence of cost from one year to the next")
-    return fig
+    return note(fig, int(few.sum()))
