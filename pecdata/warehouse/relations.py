@@ -138,6 +138,20 @@ def _measure_mismatch(resource: pd.Series, measure: pd.Series) -> np.ndarray:
     return want.notna().to_numpy() & (measure.astype(object).to_numpy() != want.to_numpy())
 
 
+def _days(s: pd.Series) -> np.ndarray:
+    """The calendar day of each time as a float day number (NaN for a missing time).
+
+    ``s.dt.normalize()`` in numpy: flooring to whole days (``datetime64[D]``) is the
+    same midnight for naive times and ten times faster on millions of rows.
+    """
+    if s.dtype.kind != "M":  # time-zone aware: midnight in that zone
+        s = s.dt.tz_localize(None)
+    v = s.to_numpy()
+    days = v.astype("datetime64[D]").astype(np.int64).astype(float)
+    days[np.isnat(v)] = np.nan
+    return days
+
+
 def _typed(table: S.Table, df: pd.DataFrame, *names: str) -> bool:
     return all(n in df.columns and _type_ok(table.column(n), df[n]) for n in names)
 
@@ -168,9 +182,7 @@ def _rule_problems(table: S.Table, df: pd.DataFrame) -> list[Problem]:
                 df["length_of_stay_days"].to_numpy()
                 != np.where(
                     (df["care_level"] == "inpatient").to_numpy(dtype=bool, na_value=False),
-                    (
-                        df["end_time"].dt.normalize() - df["start_time"].dt.normalize()
-                    ).dt.days.to_numpy(dtype=float, na_value=np.nan),
+                    _days(df["end_time"]) - _days(df["start_time"]),
                     0,
                 )
             ),
@@ -249,16 +261,17 @@ def _life_problems(df: pd.DataFrame, frames: Mapping) -> list[Problem]:
     ids = pd.Index(people.index)
     pos = ids.get_indexer(df["resident_id"].to_numpy())
     known = pos >= 0  # unknown residents are reported as a foreign key
-    day = df["start_time"].dt.normalize().to_numpy()
+    day = _days(df["start_time"])
     found = []
     for column, word, compare in (
         ("birth_date", "before the resident's birth_date", np.less),
         ("death_date", "after the resident's death_date", np.greater),
     ):
-        dates = people[column].dt.normalize().to_numpy()[np.where(known, pos, 0)]
+        at = np.where(known, pos, 0)
+        dates = _days(people[column])[at]
         with np.errstate(invalid="ignore"):
-            mask = known & ~pd.isna(dates) & compare(day, dates)
-        example = df.assign(**{column: dates}) if mask.any() else df
+            mask = known & ~np.isnan(dates) & compare(day, dates)
+        example = df.assign(**{column: people[column].to_numpy()[at]}) if mask.any() else df
         found.append(
             _problem(
                 table,
