@@ -92,11 +92,26 @@ def _command(args: list[str], code: str | None = None) -> tuple[float, float, in
     return time.perf_counter() - t0, _children_cpu() - before, proc.returncode
 
 
+def _median(runs: list[tuple[float, float, int]]) -> tuple[float, float, int]:
+    """Median wall and CPU seconds of several runs (and the worst exit code)."""
+    walls = sorted(r[0] for r in runs)
+    cpus = sorted(r[1] for r in runs)
+    return walls[len(runs) // 2], cpus[len(runs) // 2], max(r[2] for r in runs)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the full region (345,000)")
     parser.add_argument(
         "--before", metavar="DIR", help="also time `pecdata generate` with the pecdata in DIR"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run the generate commands N times, in turn (before, now, before, ...); the "
+        "medians are printed",
     )
     args = parser.parse_args(argv)
     residents = FULL if args.full else TEACHING
@@ -144,8 +159,14 @@ def main(argv=None) -> int:
         wh = None  # free the frames before the commands run
         gen_args = ["generate", "--residents", str(residents), "--years", str(YEARS)]
         gen_args += ["--seed", str(SEED), "--out"]
-        t_gen = _command([*gen_args, str(tmp / "cmd")])
-        t_old = _command([*gen_args, str(tmp / "old")], args.before) if args.before else None
+        runs_gen, runs_old, loads = [], [], [os.getloadavg()[0]]
+        for _ in range(max(args.repeat, 1)):
+            if args.before:
+                runs_old.append(_command([*gen_args, str(tmp / "old")], args.before))
+            runs_gen.append(_command([*gen_args, str(tmp / "cmd")]))
+            loads.append(os.getloadavg()[0])
+        t_gen = _median(runs_gen)
+        t_old = _median(runs_old) if runs_old else None
         mapping = tmp / "mapping.toml"
         lines = ['synthetic = true\n[source]\nkind = "parquet"\npath = "saved"\n']
         from pecdata.warehouse import schema as S
@@ -154,6 +175,10 @@ def main(argv=None) -> int:
         mapping.write_text("".join(lines))
         t_imp = _command(["import", str(mapping), "--out", str(tmp / "imported")])
     print(f"\n{residents:,} residents, {YEARS} years, {rows:,} rows; {os.cpu_count()} cores")
+    print(
+        f"load average (1 min) {min(loads):.1f}-{max(loads):.1f} while the commands ran; "
+        f"commands: median of {len(runs_gen)} run(s)"
+    )
     print(f"{'step':<50} {'wall s':>8} {'CPU s':>8}")
     for label, wall, cpu in clock.rows:
         print(f"{label:<50} {wall:>8.1f} {cpu:>8.1f}")
