@@ -22,25 +22,33 @@ __all__ = ["relation_problems", "empty_problems"]
 
 def _codes(s: pd.Series) -> tuple[np.ndarray, int]:
     """Non-negative int64 codes of a column and their range (equal values, equal codes)."""
+    # (one pass each: on the activities' tens of millions of rows every copy counts)
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return s.cat.codes.to_numpy().astype(np.int64) + 1, len(s.dtype.categories) + 1
+        return np.add(s.cat.codes.to_numpy(), 1, dtype=np.int64), len(s.dtype.categories) + 1
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub" and len(s):
-        v = s.to_numpy().astype(np.int64)
+        v = s.to_numpy()
+        if v.dtype.kind != "i":
+            v = v.astype(np.int64)
         lo = int(v.min())
-        return v - lo, int(v.max()) - lo + 1
+        return np.subtract(v, lo, dtype=np.int64), int(v.max()) - lo + 1
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return codes.astype(np.int64) + 1, len(uniques) + 1
 
 
 def _duplicated(df: pd.DataFrame, columns: list[str]) -> np.ndarray | None:
     """Rows whose combination of ``columns`` occurs more than once (None: no duplicates)."""
-    key, span = np.zeros(len(df), dtype=np.int64), 1
+    key, span = None, 1
     for c in columns:
         codes, n = _codes(df[c])
         if span * n >= 2**62:
             span = 0
             break
-        key, span = key * n + codes, span * n
+        if key is None:
+            key = codes
+        else:  # key * n + codes, in place
+            key *= n
+            key += codes
+        span *= n
     if span and _sorted_unique(key):
         return None
     mask = df.duplicated(subset=columns, keep=False).to_numpy()
@@ -82,9 +90,13 @@ def _unknown(child: pd.Series, parent: pd.Series) -> np.ndarray:
         c = child.fillna(0).to_numpy().astype(np.int64) if child.hasnans else child.to_numpy()
         if len(p) and int(p.max()) - int(p.min()) < 50_000_000:  # a lookup table beats hashing
             lo, span = int(p.min()), int(p.max()) - int(p.min())
-            lookup = np.zeros(span + 2, dtype=bool)  # the last slot stays False
-            lookup[p - lo] = True
-            return present & ~lookup[np.clip(c - lo, -1, span + 1)]
+            lookup = np.ones(span + 2, dtype=bool)  # True: unknown; the last slot stays True
+            lookup[p - lo] = False
+            at = np.subtract(c, lo, dtype=np.int64)
+            np.clip(at, -1, span + 1, out=at)
+            unknown = lookup[at]
+            unknown &= present
+            return unknown
         return present & ~child.isin(p).to_numpy()
     if _is_text(child):
         parent = parent.dropna().astype(str)
