@@ -160,10 +160,10 @@ def main(argv=None) -> int:
         gen_args = ["generate", "--residents", str(residents), "--years", str(YEARS)]
         gen_args += ["--seed", str(SEED), "--out"]
         runs_gen, runs_old, loads = [], [], [os.getloadavg()[0]]
-        for _ in range(max(args.repeat, 1)):
+        for i in range(max(args.repeat, 1)):
             if args.before:
-                runs_old.append(_command([*gen_args, str(tmp / "old")], args.before))
-            runs_gen.append(_command([*gen_args, str(tmp / "cmd")]))
+                runs_old.append(_command([*gen_args, str(tmp / f"old{i}")], args.before))
+            runs_gen.append(_command([*gen_args, str(tmp / f"cmd{i}")]))
             loads.append(os.getloadavg()[0])
         t_gen = _median(runs_gen)
         t_old = _median(runs_old) if runs_old else None
