@@ -109,7 +109,7 @@ __version__ = "0.1.0"
 #: feedback and notebooks machinery is not needed by the library itself.
 _LAZY = {
     "explore_scenarios": ("pecdata.planning.explorer", "explore_scenarios"),
-    "open_region": ("pecdata.teaching.exercises", "open_region"),
+    "open_region": ("pecdata.teaching.region", "open_region"),
     "check_answer": ("pecdata.teaching.feedback", "check"),
     "progress": ("pecdata.teaching.feedback", "progress"),
     "focus_options": ("pecdata.teaching.focus", "focus_options"),
