@@ -42,6 +42,9 @@ class CheckRun:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
     notebook_seconds: dict[str, float] = field(default_factory=dict)
+    notebook_cpu: dict[str, float] = field(default_factory=dict)
+    #: ``participant/notebook`` -> the run's record (see :func:`run_notebook`), of those run.
+    records: dict[str, dict] = field(default_factory=dict)
 
 
 def workers() -> int:
@@ -173,6 +176,8 @@ def check_cohort(
         run.peak_rss_mb = max(run.peak_rss_mb, record.get("peak_rss_mb", 0.0))
         participant, name = todo[key]
         run.notebook_seconds[f"{participant}/{name}"] = record.get("seconds", 0.0)
+        run.notebook_cpu[f"{participant}/{name}"] = record.get("cpu_seconds", 0.0)
+        run.records[f"{participant}/{name}"] = record
         if not record.get("checker_failed"):
             tmp = cache / f".{key}.tmp"
             tmp.write_text(json.dumps(record), encoding="utf-8")
