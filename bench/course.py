@@ -11,8 +11,9 @@ untouched ones share a run. The kernels start with an empty validation cache
 
 It reports, side by side with the targets: wall time, CPU time of the whole process
 tree (this process, the checking workers and every kernel), peak memory of the whole
-tree (the largest sum of the resident memory of this process and all its descendants,
-kernels included, sampled every 0.2 s) and the load average while it ran. Then a
+tree (the largest sum of the proportional set size, PSS, of this process and all its
+descendants, kernels included, sampled every 0.2 s; PSS counts a page shared by n
+processes as 1/n in each, so forked kernels are not counted n times) and the load average while it ran. Then a
 profile per step (a notebook's kernel start, setup cell, the exercises, the checks)
 and, for a smaller cohort, the extrapolation to 26 participants.
 
@@ -62,8 +63,8 @@ class TreeMonitor:
         me = psutil.Process()
         total = 0
         for p in [me, *me.children(recursive=True)]:
-            try:
-                total += p.memory_info().rss
+            try:  # PSS: the forked kernels share their template's pages
+                total += getattr(p.memory_full_info(), "pss", None) or p.memory_info().rss
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 pass
         return total / 2**20
