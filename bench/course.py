@@ -13,9 +13,9 @@ It reports, side by side with the targets: wall time, CPU time of the whole proc
 tree (this process, the checking workers and every kernel), peak memory of the whole
 tree (the largest sum of the proportional set size, PSS, of this process and all its
 descendants, kernels included, sampled every 0.2 s; PSS counts a page shared by n
-processes as 1/n in each, so forked kernels are not counted n times) and the load average while it ran. Then a
-profile per step (a notebook's kernel start, setup cell, the exercises, the checks)
-and, for a smaller cohort, the extrapolation to 26 participants.
+processes as 1/n in each, so forked kernels are not counted n times) and the load
+average while it ran. Then a profile per step (a notebook's kernel start, setup cell,
+the exercises, the checks) and, for a smaller cohort, the extrapolation to 26.
 
 Run on a quiet machine (the figures for the README), from the repository root::
 
@@ -54,7 +54,8 @@ class TreeMonitor:
         import psutil
 
         self._psutil, self.every = psutil, every
-        self.peak_mb, self.loads = 0.0, []
+        self.peak_mb, self.loads, self.own_cpu = 0.0, [], 0.0
+        self._cpu = {}  # (pid, start time) -> CPU seconds last seen, of every descendant
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -65,9 +66,17 @@ class TreeMonitor:
         for p in [me, *me.children(recursive=True)]:
             try:  # PSS: the forked kernels share their template's pages
                 total += getattr(p.memory_full_info(), "pss", None) or p.memory_info().rss
+                if p.pid != me.pid:
+                    t = p.cpu_times()
+                    self._cpu[(p.pid, p.create_time())] = t.user + t.system
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 pass
         return total / 2**20
+
+    def descendants_cpu(self) -> float:
+        """CPU seconds of every descendant seen, to its last sample (at most 0.2 s before it
+        ended): the kernels are not children of this process, so rusage misses them."""
+        return sum(self._cpu.values())
 
     def _run(self):
         n = 0
@@ -77,6 +86,7 @@ class TreeMonitor:
                 self.loads.append(os.getloadavg()[0])
             n += 1
             self._stop.wait(self.every)
+        self.own_cpu = time.thread_time()  # the sampling's own CPU, not the check's
 
     def __enter__(self):
         self._thread.start()
@@ -95,12 +105,9 @@ class TreeMonitor:
 
 
 def _cpu_s() -> float:
-    """CPU seconds of this process and of its children that have ended."""
-    me, kids = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    """CPU seconds of this process."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return me.ru_utime + me.ru_stime
 
 
 def _steps(text: str | None) -> set[int] | None:
@@ -261,6 +268,7 @@ def main() -> int:
             t0, c0 = time.perf_counter(), _cpu_s()
             done = prepare_cohort(roster, folder, exercises, args.data_dir)
             prepare_s, prepare_cpu = time.perf_counter() - t0, _cpu_s() - c0
+        prepare_cpu += prep_tree.descendants_cpu() - prep_tree.own_cpu
         kind_of = {person: KINDS[i % 4] for i, person in enumerate(done.added)}
         _answer_cohort(folder, done, kind_of)
         notebooks = len(done.added) * len(done.notebooks)
@@ -268,13 +276,18 @@ def main() -> int:
             t0, c0 = time.perf_counter(), _cpu_s()
             run = check_cohort(folder, Settings(), jobs=args.jobs, progress=True)
             check_s, check_cpu = time.perf_counter() - t0, _cpu_s() - c0
+        check_cpu += check_tree.descendants_cpu() - check_tree.own_cpu
         with TreeMonitor() as again_tree:
             t0, c0 = time.perf_counter(), _cpu_s()
             again = check_cohort(folder, Settings(), jobs=args.jobs, progress=False)
             again_s, again_cpu = time.perf_counter() - t0, _cpu_s() - c0
+        again_cpu += again_tree.descendants_cpu() - again_tree.own_cpu
         print(summary(run.verdicts, "Benchmark cohort").split("\nPass rate")[0])
+        odd = [v for v in run.verdicts if v.verdict in ("error", "timeout", "kernel_died")]
+        for v in odd[:5]:  # the cohort has no broken notebooks: these would be the checker's
+            print(f"  {v.verdict}: {v.participant} {v.exercise}: {v.detail} ({v.cell})")
         kernels_cpu = sum(run.notebook_cpu.values())
-        check_cpu = max(check_cpu, kernels_cpu)  # a kernel not waited for is not in rusage
+        check_cpu = max(check_cpu, kernels_cpu)  # kernels shorter than a sample
         size = f"{len(done.added)} participants x {len(done.notebooks)} notebooks"
         rows = [
             ("prepare", prepare_s, prepare_cpu, prep_tree, PREPARE_TARGET_S, size),
