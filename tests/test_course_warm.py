@@ -78,3 +78,46 @@ def test_a_warm_kernel_is_interrupted_after_a_time_out_and_runs_on():
     assert record["stopped"] is None and record["died"] is None
     assert list(record["errors"]) == [0]  # KeyboardInterrupt in the endless cell, not after
     assert 1 in record["labels"]
+
+
+REGION_PROBE = """\
+import json
+import pecdata
+from pecdata.teaching import region as R
+
+before = {{k: v[1] for k, v in R._PRELOADED.items()}}
+wh = pecdata.open_region({d!r}, residents=2000, years=3, seed=11)
+again = pecdata.open_region({d!r}, residents=2000, years=3, seed=11)
+print(json.dumps({{
+    "preloaded": any(wh is v for v in before.values()),
+    "again": any(again is v for v in before.values()) or again is wh,
+    "rows": len(wh.encounters),
+    "path": str(wh.path),
+}}))"""
+
+
+def test_a_warm_kernel_gets_the_preloaded_region_unless_a_file_changed(small_region, tmp_path):
+    from pecdata.teaching.course import runner
+
+    folder = small_region.save(tmp_path / "region")
+    nb = new_notebook(cells=[new_code_cell(REGION_PROBE.format(d=str(folder)))])
+    settings = Settings(cell_timeout=60, memory_mb=4096)
+    seen = []
+    real = runner._execute
+
+    def keep(nb, *args, **kwargs):
+        real(nb, *args, **kwargs)
+        out = [o for o in nb.cells[0].get("outputs", []) if o.get("name") == "stdout"]
+        seen.append(json.loads(out[0]["text"]) if out else nb.cells[0].get("outputs"))
+
+    runner._execute = keep
+    try:
+        runner.run_notebook(nbformat.writes(nb), "anna", settings, region=str(folder))
+        (folder / "units.parquet").touch()  # same content, but the file was written to
+        runner.run_notebook(nbformat.writes(nb), "anna", settings, region=str(folder))
+    finally:
+        runner._execute = real
+    first, second = seen
+    rows = len(small_region.encounters)
+    assert first == {"preloaded": True, "again": False, "rows": rows, "path": str(folder)}
+    assert second == {"preloaded": False, "again": False, "rows": rows, "path": str(folder)}

@@ -3,13 +3,50 @@
 Its own module, apart from the exercise build (:mod:`pecdata.teaching.exercises`),
 so that opening the region in a notebook's kernel does not import nbformat and its
 JSON-schema machinery (about 1.5 s per kernel).
+
+:func:`preload` is for the template process of ``pecdata course check``'s warm kernels
+(:mod:`pecdata.teaching.course.warm`): it loads the cohort's region once, and the first
+:func:`open_region` of that folder in each kernel forked from it gets that warehouse (its
+own copy, by ``fork``) instead of reading the Parquet files again, provided no file of
+the folder changed since.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["open_region"]
+__all__ = ["open_region", "preload"]
+
+#: Resolved folder -> (its files' stamp, the warehouse loaded): see :func:`preload`.
+_PRELOADED: dict[str, tuple[str, object]] = {}
+
+
+def _stamp(path: Path) -> str:
+    from pecdata.warehouse import METADATA_FILE
+    from pecdata.warehouse.memo import validated_key
+
+    return validated_key(path, path / METADATA_FILE, sorted(path.glob("*.parquet")), None)
+
+
+def preload(data_dir) -> None:
+    """Load and validate the warehouse in ``data_dir`` for the next :func:`open_region` of it."""
+    from pecdata.warehouse import load
+
+    path = Path(data_dir).resolve()
+    stamp = _stamp(path)
+    _PRELOADED[str(path)] = (stamp, load(path))
+
+
+def _load(data_dir):
+    """``load(data_dir)``, or the warehouse preloaded from it if its files are unchanged."""
+    from pecdata.warehouse import load
+
+    path = Path(data_dir).resolve()
+    stamp, wh = _PRELOADED.pop(str(path), (None, None))  # handed out once
+    if wh is not None and stamp == _stamp(path):
+        wh.path = Path(data_dir)
+        return wh
+    return load(data_dir)
 
 
 def open_region(data_dir, residents: int, years: int, seed: int):
@@ -40,13 +77,13 @@ def open_region(data_dir, residents: int, years: int, seed: int):
     >>> wh.meta["residents"], wh.meta["seed"]
     (500, 1)
     """
-    from pecdata.warehouse import METADATA_FILE, is_synthetic, load, read_metadata
+    from pecdata.warehouse import METADATA_FILE, is_synthetic, read_metadata
     from pecdata.warehouse.privacy import install_display_hook
 
     if (Path(data_dir) / METADATA_FILE).is_file():
         saved = read_metadata(data_dir)  # a clear error if it is damaged
         if not is_synthetic(saved):  # a region's own data: always it, counts suppressed
-            wh = load(data_dir)
+            wh = _load(data_dir)
             install_display_hook()
             return wh
         saved = saved.get("meta", {})
@@ -55,7 +92,7 @@ def open_region(data_dir, residents: int, years: int, seed: int):
             years,
             seed,
         ):
-            return load(data_dir)
+            return _load(data_dir)
     from pecdata.generation import generate
 
     return generate(residents=residents, years=years, seed=seed)

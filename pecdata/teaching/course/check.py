@@ -170,7 +170,8 @@ def check_cohort(
             todo[key] = job
     run = CheckRun([], cached=sum(1 for k in keys.values() if k in records))
     bar = tqdm(total=len(todo), desc="Checking notebooks", unit="nb", disable=not progress)
-    for key, record in _run_all(todo, texts, settings, jobs or workers()):
+    region = cohort.record.get("region", {}).get("data_dir")
+    for key, record in _run_all(todo, texts, settings, jobs or workers(), region):
         records[key] = record
         run.ran += 1
         run.peak_rss_mb = max(run.peak_rss_mb, record.get("peak_rss_mb", 0.0))
@@ -192,7 +193,7 @@ def check_cohort(
     return run
 
 
-def _run_all(todo: dict, texts: dict, settings: Settings, jobs: int):
+def _run_all(todo: dict, texts: dict, settings: Settings, jobs: int, region: str | None = None):
     """Yield ``(key, record)`` for every notebook to run, in a pool of ``jobs`` workers.
 
     If a worker process itself dies (not a kernel: those are handled in the worker),
@@ -207,7 +208,7 @@ def _run_all(todo: dict, texts: dict, settings: Settings, jobs: int):
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(left)), mp_context=context) as pool:
             futures = {
-                pool.submit(run_notebook, texts[job], job[0], settings): key
+                pool.submit(run_notebook, texts[job], job[0], settings, region): key
                 for key, job in left.items()
             }
             for future in as_completed(futures):

@@ -169,7 +169,9 @@ def _new_log_lines(log: Path, offset: int) -> tuple[list[dict], int]:
     return lines, offset + len(data)
 
 
-def run_notebook(text: str, participant: str, settings: Settings | None = None) -> dict:
+def run_notebook(
+    text: str, participant: str, settings: Settings | None = None, region: str | None = None
+) -> dict:
     """Execute a notebook given as text in a fresh kernel and record every cell's fate.
 
     Parameters
@@ -179,6 +181,8 @@ def run_notebook(text: str, participant: str, settings: Settings | None = None) 
     participant : str
         Who it belongs to (``PECDATA_PARTICIPANT`` in the kernel).
     settings : Settings, optional
+    region : str, optional
+        The cohort's region folder, which warm kernels' template loads once.
 
     Returns
     -------
@@ -235,12 +239,12 @@ def run_notebook(text: str, participant: str, settings: Settings | None = None) 
             MPLBACKEND="agg",  # no figures are rendered: nobody looks at them here
             PYTHONUNBUFFERED="1",
         )
-        _execute(nb, workdir, env, log, settings, record, started)
+        _execute(nb, workdir, env, log, settings, record, started, region)
     record["seconds"] = round(time.monotonic() - started, 2)
     return record
 
 
-def _execute(nb, workdir: Path, env: dict, log: Path, settings: Settings, record, started):
+def _execute(nb, workdir: Path, env: dict, log: Path, settings: Settings, record, started, region):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
@@ -249,7 +253,7 @@ def _execute(nb, workdir: Path, env: dict, log: Path, settings: Settings, record
         from pecdata.teaching.course import warm
 
         private = ("PECDATA_FEEDBACK_LOG", "PECDATA_PARTICIPANT")
-        socket_path = warm.server({k: v for k, v in env.items() if k not in private})
+        socket_path = warm.server({k: v for k, v in env.items() if k not in private}, region)
         if socket_path:
             extra["kernel_manager_class"] = warm.manager_class(socket_path)
             env = {**env, warm.PID_FILE_VARIABLE: str(workdir / "kernel.pid")}

@@ -17,8 +17,14 @@ signals to it and exits when it ends. The kernel ends itself when the stand-in i
 (killed at shutdown). Its pid is written to ``PECDATA_KERNEL_PID_FILE`` so that the
 runner measures the kernel's memory and CPU, not the stand-in's.
 
+The template can also load the cohort's region once (``region``): the first
+``open_region`` of it in each kernel then gets its own copy (copy on write) instead of
+reading the Parquet files again, if none of them changed since (see
+:func:`pecdata.teaching.region.preload`).
+
 The template forks only while it has no thread of its own running Python code (the
-idle background threads of jemalloc and DuckDB are safe across ``fork``). If it
+idle background threads of jemalloc and DuckDB, and Arrow's thread pool, which
+restarts itself after a ``fork``, are safe across it). If it
 cannot start, :func:`server` returns None and the runner starts ordinary kernels.
 """
 
@@ -43,17 +49,22 @@ PRELOAD = ("ipykernel.kernelapp", "IPython", "pecdata", "pecdata.teaching.region
 _SERVER: dict = {}
 
 
-def server(env: dict, timeout: float = 120) -> str | None:
-    """This worker's template process (started on first use): its socket, or None."""
+def server(env: dict, region: str | None = None, timeout: float = 120) -> str | None:
+    """This worker's template process (started on first use): its socket, or None.
+
+    ``region``: a warehouse folder the template loads once for the kernels' first
+    ``open_region`` of it (see :func:`pecdata.teaching.region.preload`).
+    """
     proc = _SERVER.get("process")
-    if proc is not None and proc.poll() is None and _SERVER.get("env") == env:
+    wanted = (dict(env), region)
+    if proc is not None and proc.poll() is None and _SERVER.get("wanted") == wanted:
         return _SERVER["socket"]
     _stop()
     folder = tempfile.mkdtemp(prefix="pecdata-warm-")
     path = os.path.join(folder, "template.sock")
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-c", f"from {__name__} import serve; serve({path!r})"],
+            [sys.executable, "-c", f"from {__name__} import serve; serve({path!r}, {region!r})"],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -68,7 +79,7 @@ def server(env: dict, timeout: float = 120) -> str | None:
         proc.kill()
         proc.wait()
         return None
-    _SERVER.update(process=proc, socket=path, env=dict(env))
+    _SERVER.update(process=proc, socket=path, wanted=wanted)
     return path
 
 
@@ -109,13 +120,20 @@ def manager_class(socket_path: str):
 
 
 # --- the template process -----------------------------------------------------------------------
-def serve(path: str) -> None:
-    """Import what kernels need, then fork a kernel for every request on the socket ``path``."""
+def serve(path: str, region: str | None = None) -> None:
+    """Import what kernels need (and load ``region``), then fork a kernel per request."""
     import importlib
     import threading
 
     for name in PRELOAD:
         importlib.import_module(name)
+    if region:
+        from pecdata.teaching.region import preload
+
+        try:
+            preload(region)
+        except Exception:  # an invalid region: each kernel's open_region says why
+            pass
     if threading.active_count() != 1:  # a Python thread could hold a lock at fork time
         sys.exit(1)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
