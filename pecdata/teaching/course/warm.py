@@ -20,7 +20,12 @@ runner measures the kernel's memory and CPU, not the stand-in's.
 The template can also load the cohort's region once (``region``): the first
 ``open_region`` of it in each kernel then gets its own copy (copy on write) instead of
 reading the Parquet files again, if none of them changed since (see
-:func:`pecdata.teaching.region.preload`).
+:func:`pecdata.teaching.region.preload`). It also works out every exercise's
+expectation for that warehouse with the default focus, and so the region-level work the
+checks share (the cleaned region, PEC, the planning baseline, ...), in the checks' own
+per-warehouse cache (:func:`pecdata.teaching.feedback.cached`). A kernel's checks then
+find them, as they would have found them after their first check in the same kernel:
+computed from the region as loaded, before any participant code ran.
 
 The template forks only while it has no thread of its own running Python code (the
 idle background threads of jemalloc and DuckDB, and Arrow's thread pool, which
@@ -49,7 +54,7 @@ PRELOAD = ("ipykernel.kernelapp", "IPython", "pecdata", "pecdata.teaching.region
 _SERVER: dict = {}
 
 
-def server(env: dict, region: str | None = None, timeout: float = 120) -> str | None:
+def server(env: dict, region: str | None = None, timeout: float = 600) -> str | None:
     """This worker's template process (started on first use): its socket, or None.
 
     ``region``: a warehouse folder the template loads once for the kernels' first
@@ -57,6 +62,8 @@ def server(env: dict, region: str | None = None, timeout: float = 120) -> str | 
     """
     proc = _SERVER.get("process")
     wanted = (dict(env), region)
+    if _SERVER.get("failed") == wanted:
+        return None  # it did not start: ordinary kernels for this worker
     if proc is not None and proc.poll() is None and _SERVER.get("wanted") == wanted:
         return _SERVER["socket"]
     _stop()
@@ -78,6 +85,7 @@ def server(env: dict, region: str | None = None, timeout: float = 120) -> str | 
     if line.strip() != b"ready":
         proc.kill()
         proc.wait()
+        _SERVER["failed"] = wanted
         return None
     _SERVER.update(process=proc, socket=path, wanted=wanted)
     return path
@@ -128,10 +136,8 @@ def serve(path: str, region: str | None = None) -> None:
     for name in PRELOAD:
         importlib.import_module(name)
     if region:
-        from pecdata.teaching.region import preload
-
         try:
-            preload(region)
+            _preload(region)
         except Exception:  # an invalid region: each kernel's open_region says why
             pass
     if threading.active_count() != 1:  # a Python thread could hold a lock at fork time
@@ -167,6 +173,26 @@ def serve(path: str, region: str | None = None) -> None:
             for fd in locals().get("fds", []):
                 os.close(fd)
             conn.close()
+
+
+def _preload(region: str) -> None:
+    """Load the region, and work out every exercise's expectation for it (default focus)."""
+    from pecdata.teaching import feedback
+    from pecdata.teaching.region import _PRELOADED, preload
+    from pecdata.warehouse import Warehouse
+
+    preload(region)
+    for _, wh in _PRELOADED.values():
+        for exercise_id in sorted(feedback._registry()):
+            try:
+                feedback.expected(exercise_id, wh)
+            except Exception:  # the kernel's own check will say what is wrong
+                pass
+    for held in [w for _, w in _PRELOADED.values()] + [
+        v for pair in feedback._CACHE.values() for v in pair
+    ]:
+        if isinstance(held, Warehouse):
+            held.close()  # no DuckDB connection (and its threads) across the fork
 
 
 def _reap(*_):
