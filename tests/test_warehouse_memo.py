@@ -119,3 +119,13 @@ def test_the_cache_can_be_turned_off_or_broken(tmp_path, monkeypatch, validation
         record.write_text("{not json")
     load(folder)
     assert len(validations) == 6
+
+
+def test_only_the_most_recent_records_are_kept(tmp_path, cache, monkeypatch):
+    monkeypatch.setattr(memo, "KEEP", 2)
+    folder = save(tiny_warehouse(), tmp_path / "region")
+    for n in range(4):
+        memo.remember_valid(f"{n:064x}", folder)
+    assert sorted(p.stem for p in (cache / "validated").glob("*.json")) == [
+        f"{n:064x}" for n in (2, 3)
+    ]

@@ -37,6 +37,8 @@ from pathlib import Path
 __all__ = ["cache_dir", "validated_key", "was_valid", "remember_valid"]
 
 _PACKAGE = Path(__file__).resolve().parent  # pecdata/warehouse: the rules
+#: Records kept: the most recently validated folder states.
+KEEP = 256
 
 
 def cache_dir() -> Path | None:
@@ -108,5 +110,16 @@ def remember_valid(key: str, path: Path) -> None:
         tmp = record.with_name(f".{key}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"key": key, "path": str(path)}), encoding="utf-8")
         os.replace(tmp, record)
+        _prune(record.parent)
     except OSError:
         pass
+
+
+def _prune(folder: Path) -> None:
+    """Forget all but the :data:`KEEP` most recent records (each is a few hundred bytes)."""
+    keep, records = KEEP, list(folder.glob("*.json"))
+    if len(records) <= keep:
+        return
+    records.sort(key=lambda p: (p.stat().st_mtime_ns, p.name))
+    for old in records[: len(records) - keep]:
+        old.unlink(missing_ok=True)
