@@ -47,6 +47,16 @@ PREPARE_TARGET_S, CHECK_TARGET_S, TARGET_PARTICIPANTS = 120, 600, 26
 KINDS = ("complete", "partial", "one wrong", "untouched")
 
 
+def _is_template(p) -> bool:
+    """A warm kernels' template: it runs ``serve``; its kernels are forks with the same
+    command line, whose parent is the template."""
+    try:
+        mine = "import serve" in " ".join(p.cmdline())
+        return mine and "import serve" not in " ".join(p.parent().cmdline())
+    except Exception:
+        return False
+
+
 class TreeMonitor:
     """Samples the resident memory of this process and all its descendants, and the load."""
 
@@ -56,6 +66,7 @@ class TreeMonitor:
         self._psutil, self.every = psutil, every
         self.peak_mb, self.loads, self.own_cpu = 0.0, [], 0.0
         self._cpu = {}  # (pid, start time) -> CPU seconds last seen, of every descendant
+        self._template = {}  # (pid, start time) -> whether it is a warm kernels' template
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -67,8 +78,10 @@ class TreeMonitor:
             try:  # PSS: the forked kernels share their template's pages
                 total += getattr(p.memory_full_info(), "pss", None) or p.memory_info().rss
                 if p.pid != me.pid:
-                    t = p.cpu_times()
-                    self._cpu[(p.pid, p.create_time())] = t.user + t.system
+                    t, key = p.cpu_times(), (p.pid, p.create_time())
+                    self._cpu[key] = t.user + t.system
+                    if key not in self._template:
+                        self._template[key] = _is_template(p)
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 pass
         return total / 2**20
@@ -77,6 +90,10 @@ class TreeMonitor:
         """CPU seconds of every descendant seen, to its last sample (at most 0.2 s before it
         ended): the kernels are not children of this process, so rusage misses them."""
         return sum(self._cpu.values())
+
+    def templates_cpu(self) -> float:
+        """CPU seconds of the warm kernels' templates (once per worker, not per notebook)."""
+        return sum(v for k, v in self._cpu.items() if self._template.get(k))
 
     def _run(self):
         n = 0
@@ -198,7 +215,7 @@ def _profile(folder: Path, done, records: dict) -> None:
     )
 
 
-def _extrapolate(done, kind_of, run, check_s, check_cpu, jobs) -> None:
+def _extrapolate(done, kind_of, run, check_s, check_cpu, templates, jobs) -> None:
     """From this cohort to 26 participants of the same mix (untouched ones run once)."""
     n = len(done.added)
     per_kind = defaultdict(list)
@@ -207,8 +224,8 @@ def _extrapolate(done, kind_of, run, check_s, check_cpu, jobs) -> None:
         if any(k.startswith(person + "/") for k in run.notebook_cpu):
             per_kind[kind_of[person]].append(cpu)
     kernels = sum(run.notebook_cpu.values())
-    overhead = max(0.0, check_cpu - kernels) / max(1, run.ran)  # workers, nbclient, ours
-    total = 0.0
+    overhead = max(0.0, check_cpu - kernels - templates) / max(1, run.ran)  # nbclient, ours
+    total = templates  # once per worker, whatever the cohort
     for i in range(TARGET_PARTICIPANTS):
         kind = KINDS[i % 4]
         if kind == "untouched" and i >= 4:
@@ -224,7 +241,8 @@ def _extrapolate(done, kind_of, run, check_s, check_cpu, jobs) -> None:
         f"of the target; scaled from this run's wall/CPU ratio {scaled / 60:.1f} min. "
         f"Kernels' CPU per participant: "
         + ", ".join(f"{k} {sum(v) / len(v):.0f} s" for k, v in per_kind.items())
-        + f"; checker overhead {overhead:.1f} s per notebook."
+        + f"; checker overhead {overhead:.1f} s per notebook; the templates {templates:.0f} s "
+        "in all."
     )
 
 
@@ -319,14 +337,17 @@ def main() -> int:
                 f"{tree.peak_mb:>9.0f}  {tree.load():<22} {detail}"
             )
         print(
-            f"(CPU: this process and all its descendants; the kernels alone {kernels_cpu:.0f} s. "
+            f"(CPU: this process and all its descendants; the kernels alone {kernels_cpu:.0f} s, "
+            f"the warm kernels' templates {check_tree.templates_cpu():.0f} s. "
             f"Peak MiB: the whole process tree, kernels included; the largest kernel "
             f"{run.peak_rss_mb:.0f} MiB. The targets are for {TARGET_PARTICIPANTS} participants "
             f"x all nine steps on 2 cores.)"
         )
         _profile(folder, done, {k: _record(run, k) for k in run.notebook_cpu})
         if len(done.added) != TARGET_PARTICIPANTS:
-            _extrapolate(done, kind_of, run, check_s, check_cpu, args.jobs)
+            _extrapolate(
+                done, kind_of, run, check_s, check_cpu, check_tree.templates_cpu(), args.jobs
+            )
     return 0
 
 
