@@ -121,3 +121,20 @@ def test_a_warm_kernel_gets_the_preloaded_region_unless_a_file_changed(small_reg
     rows = len(small_region.encounters)
     assert first == {"preloaded": True, "again": False, "rows": rows, "path": str(folder)}
     assert second == {"preloaded": False, "again": False, "rows": rows, "path": str(folder)}
+
+
+def test_the_template_answers_bad_requests_and_stays_up():
+    import os
+    import socket
+
+    from pecdata.teaching.course import warm
+
+    path = warm.server(dict(os.environ))
+    assert path
+    for message in (b"not json", b'{"no": "fields"}'):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as conn:
+            conn.connect(path)
+            socket.send_fds(conn, [message], [0, 1, 2])
+            assert "error" in json.loads(conn.recv(1 << 16))
+    assert warm._SERVER["process"].poll() is None
+    warm._stop()

@@ -52,6 +52,8 @@ _STAND_IN = Path(__file__).with_name("_warm_kernel.py")
 #: What the template imports: what every exercise notebook's kernel imports first.
 PRELOAD = ("ipykernel.kernelapp", "IPython", "pecdata", "pecdata.teaching.region")
 _SERVER: dict = {}
+#: What a stand-in sends: its kernel arguments, folder, environment, memory limit, pid.
+_REQUEST = {"argv": list, "cwd": str, "env": dict, "rlimit_as": list, "client": int}
 
 
 def server(env: dict, region: str | None = None, timeout: float = 600) -> str | None:
@@ -153,10 +155,17 @@ def serve(path: str, region: str | None = None) -> None:
         ready, _, _ = select.select([listener], [], [], 1.0)
         if not ready:
             continue
-        conn, _ = listener.accept()
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            continue
+        fds: list[int] = []
         try:
             message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
             request = json.loads(message)
+            missing = [k for k in _REQUEST if not isinstance(request.get(k), _REQUEST[k])]
+            if missing or len(fds) != 3:
+                raise ValueError(f"a request needs {', '.join(missing) or 'three streams'}")
             pid = os.fork()
             if pid == 0:
                 try:
@@ -170,7 +179,7 @@ def serve(path: str, region: str | None = None) -> None:
             except OSError:
                 pass
         finally:
-            for fd in locals().get("fds", []):
+            for fd in fds:
                 os.close(fd)
             conn.close()
 
