@@ -124,7 +124,7 @@ _LAZY = {name: (module, name) for module, names in _EXPORTS.items() for name in 
 _LAZY.update(
     CALIBRATION_TARGETS=("pecdata.analyses.calibration", "TARGETS"),
     explore_scenarios=("pecdata.planning.explorer", "explore_scenarios"),
-    open_region=("pecdata.teaching.exercises", "open_region"),
+    open_region=("pecdata.teaching.region", "open_region"),
     check_answer=("pecdata.teaching.feedback", "check"),
     progress=("pecdata.teaching.feedback", "progress"),
     focus_options=("pecdata.teaching.focus", "focus_options"),
