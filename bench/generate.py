@@ -42,9 +42,9 @@ def child(residents: int, folder: str) -> None:
     from pecdata.warehouse import save
 
     imported = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     wh = generate(residents=residents, years=YEARS, seed=SEED, progress=residents >= FULL)
-    generate_s = time.perf_counter() - t0
+    generate_s, generate_cpu = time.perf_counter() - t0, time.process_time() - c0
     peak_generate = _peak_gb()
     rows = sum(len(df) for df in wh.values())
     t0 = time.perf_counter()
@@ -56,6 +56,8 @@ def child(residents: int, folder: str) -> None:
                 residents=residents,
                 import_s=imported,
                 generate_s=generate_s,
+                generate_cpu_s=generate_cpu,
+                load=os.getloadavg()[0],
                 peak_generate_gb=peak_generate,
                 save_s=save_s,
                 peak_total_gb=_peak_gb(),
@@ -89,15 +91,15 @@ def _fmt(x, spec=".2f") -> str:
 def report(results: list[dict]) -> str:
     ok = [r for r in results if "error" not in r]
     head = (
-        f"{'residents':>10} {'generate s':>10} {'/ 15 s':>7} {'peak GB':>8} {'/ 3 GB':>7} "
-        f"{'save s':>7} {'peak GB':>8} {'process s':>9} {'rows':>12}"
+        f"{'residents':>10} {'generate s':>10} {'/ 15 s':>7} {'CPU s':>6} {'peak GB':>8} "
+        f"{'/ 3 GB':>7} {'save s':>7} {'peak GB':>8} {'process s':>9} {'rows':>12} {'load':>5}"
     )
     lines = [
         "Generating the region: pecdata.generate(residents, years=3, seed=2022)",
         f"targets for the full region: <= {TARGET_SECONDS:g} s and <= {TARGET_GB:g} GB "
         "peak memory on two cores (ratio < 1 meets the target)",
         "",
-        f"{'':>10} {'':>10} {'':>7} {'generate':>8} {'':>7} {'':>7} {'+ save':>8}",
+        f"{'':>10} {'':>10} {'':>7} {'':>6} {'generate':>8} {'':>7} {'':>7} {'+ save':>8}",
         head,
     ]
     for r in results:
@@ -106,9 +108,11 @@ def report(results: list[dict]) -> str:
             continue
         lines.append(
             f"{r['residents']:>10,} {r['generate_s']:>10.2f} "
-            f"{r['generate_s'] / TARGET_SECONDS:>7.2f} {r['peak_generate_gb']:>8.2f} "
+            f"{r['generate_s'] / TARGET_SECONDS:>7.2f} {r['generate_cpu_s']:>6.1f} "
+            f"{r['peak_generate_gb']:>8.2f} "
             f"{r['peak_generate_gb'] / TARGET_GB:>7.2f} {r['save_s']:>7.2f} "
-            f"{r['peak_total_gb']:>8.2f} {r['process_s']:>9.2f} {r['rows']:>12,}"
+            f"{r['peak_total_gb']:>8.2f} {r['process_s']:>9.2f} {r['rows']:>12,} "
+            f"{r['load']:>5.1f}"
         )
     if ok:
         stages = list(ok[0]["stages"])
@@ -122,8 +126,10 @@ def report(results: list[dict]) -> str:
     lines += [
         "",
         "generate s: wall time of generate() in a fresh process (imports excluded); "
-        "peak GB: peak resident memory; save s: writing Parquet and DuckDB; process s: "
-        "the whole child process. The machine is shared: repeat for a steady figure.",
+        "CPU s: its CPU time, every thread (on a shared machine the steadier figure); "
+        "load: the 1-minute load average after generating; peak GB: peak resident "
+        "memory; save s: writing Parquet and DuckDB; process s: the whole child "
+        "process. The machine is shared: repeat for a steady figure.",
     ]
     return "\n".join(lines)
 

@@ -82,7 +82,8 @@ def persistence_matrix(
     -------
     DataFrame
         Rows: groups in ``from_year``; columns: groups in ``to_year`` plus
-        ``not in the region (died or moved)``.
+        ``not in the region (died or moved)``. With ``normalize``, the counts
+        behind the shares are in ``attrs["counts"]`` (a list of rows).
 
     Examples
     --------
@@ -116,7 +117,9 @@ def persistence_matrix(
     m = pd.crosstab(a, to).reindex(index=labels, columns=labels + [LEFT], fill_value=0)
     m.index.name, m.columns.name = f"group in {from_year}", f"group in {to_year}"
     if normalize:
+        counts = m.to_numpy().tolist()  # a list, so that attrs compare (pandas concat)
         m = m.div(m.sum(axis=1).where(lambda s: s > 0), axis=0)
+        m.attrs["counts"] = counts  # what each share rests on (small counts in figures)
     return m
 
 

@@ -274,11 +274,18 @@ def plot_difference_in_differences(data: pd.DataFrame, treated: str, start, comp
     """
     import matplotlib.pyplot as plt
 
+    from pecdata.plots.protect import note, small
     from pecdata.plots.theme import PALETTE
 
     units = sorted(data.municipality_code.astype(str).unique())
     comparison = [u for u in units if u != treated] if comparison is None else list(comparison)
     t, c = _series(data, [treated]), _series(data, comparison)
+    hidden = 0
+    for units, series in (([treated], t), (comparison, c)):
+        sub = data[data.municipality_code.isin(units)].groupby("period")["admissions"].sum()
+        few = small(sub.reindex(series.index).fillna(0))
+        series[few] = np.nan
+        hidden += int(few.sum())
     fig, ax = plt.subplots(figsize=(9, 4))
     ax.plot(t.index, t, marker="o", color=PALETTE[1], label=f"{treated} (pilot)")
     ax.plot(c.index, c, marker="o", color=PALETTE[0], label="comparison municipalities")
@@ -290,7 +297,7 @@ def plot_difference_in_differences(data: pd.DataFrame, treated: str, start, comp
     ax.legend(fontsize="small")
     fig.autofmt_xdate()
     fig.tight_layout()
-    return fig
+    return note(fig, hidden)
 
 
 def evaluated_intervention(intervention, did: pd.DataFrame, reached_share: float = 1.0):

@@ -190,10 +190,17 @@ def plot_control_chart(chart: pd.DataFrame, title: str = "Control chart", ylabel
     """
     import matplotlib.pyplot as plt
 
+    from pecdata.plots.protect import note, small
     from pecdata.plots.theme import PALETTE
 
     fig, ax = plt.subplots(figsize=(9, 4))
     x = chart.period
+    chart = chart.copy()
+    if {"events", "total"} <= set(chart.columns):  # a p-chart: who the shares rest on
+        few = small(chart.events, chart.total, chart.total - chart.events)
+        chart.loc[few, ["value", "signal"]] = [np.nan, False]
+    else:  # an XmR chart of whatever was measured: its values are not known to be counts
+        few = np.zeros(len(chart), dtype=bool)
     ax.plot(x, chart.value, marker="o", color=PALETTE[0], zorder=2)
     ax.plot(x, chart.centre, color="black", lw=1, label="centre line")
     ax.step(x, chart.ucl, where="mid", color="grey", ls="--", lw=1, label="control limits")
@@ -204,4 +211,4 @@ def plot_control_chart(chart: pd.DataFrame, title: str = "Control chart", ylabel
     ax.legend(fontsize="small", ncols=3)
     fig.autofmt_xdate()
     fig.tight_layout()
-    return fig
+    return note(fig, int(few.sum()))

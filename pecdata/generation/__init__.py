@@ -12,6 +12,7 @@ stage, so the same arguments give identical tables.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -140,7 +141,22 @@ def generate(
     tick("plan")
     exit_day = np.minimum(people.out_day, people.death_day + 1)
     end_day = population.day_of(start_year + years)
-    pick1, pick2 = care.dx.pick_conditions(rng["rates"], py.cond)
+    # the conditions each contact is linked to are drawn in a second thread beside the rates
+    # (which draw nothing at random), so the tables are the same as one after the other
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        picking = pool.submit(care.dx.pick_conditions, rng["rates"], py.cond)
+        lam = {}
+        for kind, (level, _, col) in care.KINDS.items():
+            lam[kind] = care.expected_rates(
+                py,
+                kind,
+                col,
+                level,
+                A.DEFAULT_RATES_PER_1000[kind],
+                A.DEFAULT_TRENDS.get(kind, 0.0),
+                ceiling=A.RATE_CEILINGS.get(kind),
+            )
+        pick1, pick2 = picking.result()
     cx = dict(
         local_muni=codes.index(LOCAL_HOSPITAL),
         pcc_units=np.array([C.UNIT[u] for u in pcc_ids], np.int16),
@@ -152,17 +168,6 @@ def generate(
         pid=py.pid,
         end_day=end_day,
     )
-    lam = {}
-    for kind, (level, _, col) in care.KINDS.items():
-        lam[kind] = care.expected_rates(
-            py,
-            kind,
-            col,
-            level,
-            A.DEFAULT_RATES_PER_1000[kind],
-            A.DEFAULT_TRENDS.get(kind, 0.0),
-            ceiling=A.RATE_CEILINGS.get(kind),
-        )
     ed_members = np.isin(py.pid, plan.ed_attenders)
     lam["emergency"] = lam["emergency"] + ed_members * pl.ED_ATTENDER_VISITS * py.years
     total_ip = A.DEFAULT_RATES_PER_1000["inpatient"]

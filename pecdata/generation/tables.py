@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,11 +139,34 @@ def build_tables(
     unit_ids = units.unit_id.tolist()
     if tuple(unit_ids) != C.UNIT_IDS:
         raise RuntimeError("the units table does not match pecdata.generation.codes.UNIT_IDS")
-    e = encounter_arrays(rng, py, contacts, end_day, plan, resident_id)
-    year = year_of(e["start"])
-    np.maximum(e["end"], e["start"], out=e["end"])
+    # The activities take most of the time; the other tables are built beside them in a
+    # second thread (numpy and pyarrow release the GIL: on two cores the work overlaps).
+    # Neither thread draws from the other's random stream, and each writes only its own
+    # arrays, so the tables are the same as built one after the other.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        population = pool.submit(
+            _population_tables, people, py, reg, resident_id, units, start_year, years, end_day
+        )
+        e = encounter_arrays(rng, py, contacts, end_day, plan, resident_id)
+        year = year_of(e["start"])
+        np.maximum(e["end"], e["start"], out=e["end"])
+        encounters = pool.submit(_encounters, dict(e), year, unit_ids)
+        pathway = pool.submit(_pathway_events, events, e, py, resident_id, end_day)
+        activities_table, used = _activities(rng, dict(e), year, unit_ids, start_year)
+        del e, year
+        out = dict(
+            encounters=encounters.result(),
+            activities=activities_table,
+            pathway_events=pathway.result(),
+        )
+        out.update(population.result())
+    return out, used
+
+
+def _encounters(e: dict, year: np.ndarray, unit_ids: list) -> pd.DataFrame:
+    """The encounters table from :func:`.encounters.encounter_arrays` (``e`` is emptied)."""
     origin = e.pop("origin")
-    enc = pd.DataFrame(
+    return pd.DataFrame(
         {
             "encounter_id": np.arange(1, len(year) + 1, dtype=np.int64),
             "resident_id": e.pop("resident_id"),
@@ -160,16 +184,6 @@ def build_tables(
         },
         copy=False,
     )
-    del origin
-    activities_table, used = _activities(rng, e, year, unit_ids, start_year)
-    del year
-    out = dict(
-        encounters=enc,
-        activities=activities_table,
-        pathway_events=_pathway_events(events, e, py, resident_id, end_day),
-    )
-    out.update(_population_tables(people, py, reg, resident_id, units, start_year, years, end_day))
-    return out, used
 
 
 def _activities(rng, e, year, unit_ids, start_year):

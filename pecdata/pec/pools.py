@@ -75,12 +75,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from pecdata.pec.pool_problems import Warnings, pool_warnings
 from pecdata.warehouse.schema import POOL_RESOURCES, PROFESSIONS, RESOURCE_MEASURE, RESOURCES
 
 __all__ = [
     "Pools",
     "build_pools",
-    "pool_tables",
     "POOL_RESOURCES",
     "COMPONENTS",
     "MEASURE",
@@ -181,41 +181,6 @@ class Pools:
         return e
 
 
-class _Warnings(list):
-    def __init__(self, years, unit_ids):
-        super().__init__()
-        self.years, self.unit_ids = years, unit_ids
-
-    def add(self, problem, yi, ui, resource, amount, message):
-        unit = str(self.unit_ids[ui])
-        self.append(
-            {
-                "year": int(self.years[yi]),
-                "unit_id": unit,
-                "pool_id": f"{unit}:{resource}" if resource else None,
-                "problem": problem,
-                "amount_sek": float(amount),
-                "message": message,
-            }
-        )
-
-    def each(self, mask, problem, amounts, text, resource=None):
-        """One warning per True cell of a (Y, U) or (Y, U, R) mask."""
-        for idx in zip(*np.nonzero(mask)):
-            yi, ui = int(idx[0]), int(idx[1])
-            res = RESOURCES[idx[2]] if len(idx) == 3 else resource
-            self.add(
-                problem,
-                yi,
-                ui,
-                res,
-                amounts[idx],
-                text.format(
-                    unit=self.unit_ids[ui], year=self.years[yi], res=res, amount=amounts[idx]
-                ),
-            )
-
-
 def _spread(amount: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Split ``amount[y, u]`` over resources pro rata ``weights[y, u, r]``.
 
@@ -272,7 +237,7 @@ def build_pools(years, unit_ids, unit_types, used, staffing, capacity, ledger, a
     years = np.asarray(years)
     Y, U = len(years), len(unit_ids)
     units = pd.Index(np.asarray(unit_ids).astype(str))
-    warn = _Warnings(years, unit_ids)
+    warn = Warnings(years, unit_ids)
     svc = np.isin(unit_types, list(SERVICE))
     fac_r = np.array([RES[FACILITY[t]] if t in FACILITY else -1 for t in unit_types])
     svc_r = np.array([RES[SERVICE[t]] if t in SERVICE else -1 for t in unit_types])
@@ -452,11 +417,11 @@ def build_pools(years, unit_ids, unit_types, used, staffing, capacity, ledger, a
         warn,
     )
     _absorb(pools, warn)
-    _pool_warnings(pools, warn)
+    pool_warnings(pools, warn)
     return pools
 
 
-def _absorb(p: Pools, warn: _Warnings) -> None:
+def _absorb(p: Pools, warn: Warnings) -> None:
     """View b: each pool's unused capacity over its users; pools without users over the unit."""
     used = p.used.copy()
     used[..., N_POOL:] = 0.0
@@ -483,33 +448,6 @@ def _absorb(p: Pools, warn: _Warnings) -> None:
     p.unabsorbed[...] = left
 
 
-def _pool_warnings(p: Pools, warn: _Warnings) -> None:
-    cap, used, cost = p.capacity, p.used.copy(), p.total_cost
-    used[..., N_POOL:] = 0.0
-    warn.each(
-        (cap > 0) & (used > cap),
-        "over_capacity",
-        used - cap,
-        "pool {unit}:{res} {year} is over capacity: {amount:,.1f} more used than its "
-        "practical capacity (unused capacity is negative)",
-    )
-    warn.each(
-        (cap <= 0) & (cost != 0),
-        "capacity_missing",
-        cost,
-        "pool {unit}:{res} {year} has {amount:,.2f} SEK of cost but no practical "
-        "capacity (staffing/capacity row missing or 0): no rate; view a reports its "
-        "cost as unused capacity, view b spreads it over its users",
-    )
-    warn.each(
-        (cost == 0) & (used > 0),
-        "no_cost",
-        used,
-        "pool {unit}:{res} {year}: {amount:,.1f} used but the pool has no cost in the "
-        "ledger; this use is charged 0 SEK",
-    )
-
-
 def _non_patient_rows(led: pd.DataFrame, key: np.ndarray, acc: pd.DataFrame) -> pd.DataFrame:
     rows = led[key == "non_patient"]
     out = pd.DataFrame(
@@ -527,60 +465,3 @@ def _non_patient_rows(led: pd.DataFrame, key: np.ndarray, acc: pd.DataFrame) -> 
     for c in ("unit_id", "account", "account_name"):
         out[c] = out[c].astype("str")
     return out.sort_values(["year", "unit_id", "account"], ignore_index=True)
-
-
-def pool_tables(p: Pools) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``pool_rates`` and ``unused_capacity`` tables, one row per pool and year.
-
-    Examples
-    --------
-    >>> from pecdata.examples import example_warehouse
-    >>> from pecdata.pec import cost_encounters
-    >>> rates, unused = pool_tables(cost_encounters(example_warehouse(), years=2022).pools)
-    >>> sorted(rates.resource.unique())[:3]
-    ['allied_health', 'assistant_nurse', 'bed_day']
-    >>> charged = (rates.used_quantity * rates.rate_sek.fillna(0)).sum()
-    >>> bool(abs(rates.cost_supplied_sek.sum() - charged - unused.cost_sek.sum()) < 0.01)
-    True
-    """
-    yi, ui, ri = np.nonzero(p.exists)
-    cap, used = p.capacity[yi, ui, ri], p.used[yi, ui, ri]
-    total = p.total_cost[yi, ui, ri]
-    has = cap > 0
-    unit = p.unit_ids[ui].astype(str)
-    resource = np.asarray(RESOURCES, dtype=object)[ri]
-    measure = pd.Series(resource).map(MEASURE).to_numpy(object)
-    rate = np.where(has, np.divide(total, cap, out=np.zeros_like(total), where=has), np.nan)
-    full = np.where(used > 0, rate * has + p.absorbed_rate[yi, ui, ri], np.nan)
-    base = pd.DataFrame(
-        {
-            "pool_id": pd.Series(unit, dtype=object) + ":" + resource,
-            "unit_id": unit,
-            "unit_type": p.unit_types[ui].astype(str),
-            "year": p.years[yi].astype(np.int64),
-            "resource": resource,
-            "measure": measure,
-        }
-    )
-    for c in ("pool_id", "unit_id", "unit_type", "resource", "measure"):
-        base[c] = base[c].astype("str")
-    rates = base.assign(
-        cost_supplied_sek=total,
-        **{f"{c}_sek": p.cost[k, yi, ui, ri] for k, c in enumerate(COMPONENTS)},
-        practical_capacity=cap,
-        used_quantity=used,
-        utilisation=np.where(has, np.divide(used, cap, out=np.zeros_like(used), where=has), np.nan),
-        rate_sek=rate,
-        full_rate_sek=full,
-        over_capacity=has & (used > cap),
-        capacity_missing=~has & (total != 0),
-    )
-    unused_q = np.where(has, cap - used, np.nan)
-    unused = base.assign(
-        unused_quantity=unused_q,
-        minutes=np.where(measure == "minutes", unused_q, np.nan),
-        cost_sek=p.unused_cost[yi, ui, ri],
-        over_capacity=rates["over_capacity"].to_numpy(),
-        capacity_missing=rates["capacity_missing"].to_numpy(),
-    )
-    return rates, unused

@@ -267,6 +267,30 @@ def _year_arrays(cell, lvl, acute, q, readm, cost, bed_cost, C) -> dict:
     )
 
 
+def _quantities(act: pd.DataFrame, encounter_ids: pd.Series, resources: tuple) -> np.ndarray:
+    """Quantity of each resource (columns) for each encounter (rows; 0 when it used none).
+
+    The sums are pandas' (the same as a pivot table's, in the same order), grouped by
+    integer codes rather than by categories: about three times faster.
+    """
+    res, k = act["resource"], len(resources)
+    if isinstance(res.dtype, pd.CategoricalDtype):
+        names = [str(c) for c in res.cat.categories]
+        lookup = np.array([resources.index(c) if c in resources else -1 for c in names] + [-1])
+        code = lookup[res.cat.codes.to_numpy()]  # a missing resource (code -1) -> -1
+    else:
+        code = pd.Index(resources).get_indexer(res.astype(str))
+    keep = code >= 0
+    enc_code, enc_ids = pd.factorize(act["encounter_id"].to_numpy()[keep])
+    key = enc_code.astype(np.int64) * k + code[keep]
+    sums = pd.Series(act["quantity"].to_numpy()[keep]).groupby(key).sum()
+    keys = sums.index.to_numpy()
+    per_encounter = np.zeros((len(enc_ids), k))
+    per_encounter[keys // k, keys % k] = sums.to_numpy()
+    pos = pd.Index(enc_ids).get_indexer(encounter_ids.to_numpy())
+    return np.where((pos >= 0)[:, None], per_encounter[np.maximum(pos, 0)], 0.0)
+
+
 def build_baseline(
     wh, base_year: int | None = None, costs="auto", segments: pd.DataFrame | None = None
 ) -> Baseline:
@@ -323,11 +347,7 @@ def build_baseline(
     )
     lvl = pd.Categorical(e.care_level.astype(str), categories=LEVELS).codes
     act = wh["activities"]
-    act = act[act.resource.astype(str).isin(PROFESSIONS + ("bed_day",))]
-    q = act.pivot_table(
-        index="encounter_id", columns="resource", values="quantity", aggfunc="sum", observed=True
-    ).reindex(columns=PROFESSIONS + ("bed_day",))
-    q = q.reindex(e.encounter_id).fillna(0).to_numpy()
+    q = _quantities(act, e.encounter_id, PROFESSIONS + ("bed_day",))
     flags = readmission_flags(wh).set_index("encounter_id").readmitted
     readm = flags.reindex(e.encounter_id).fillna(False)
     tables = _cost_tables(wh, costs)

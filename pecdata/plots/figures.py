@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from pecdata.analyses.segments import SEGMENT_LABELS
 from pecdata.plots.indicators import conformance_plot, figure, funnel_plot, require
+from pecdata.plots.protect import note, small
 from pecdata.plots.theme import LEVEL_COLOURS, LEVEL_LABELS, PALETTE, per_1000_axis, percent_axis
 
 __all__ = [
@@ -76,11 +77,15 @@ def utilisation_plot(
     nrow = int(np.ceil(len(levels) / ncol))
     fig = figure(figsize=(12, 3.2 * nrow))
     axes = fig.subplots(nrow, ncol, sharex=True, squeeze=False).ravel()
+    hidden = 0
     for ax, lv in zip(axes, levels):
         sub = d[d["care_level"] == lv]
         counts = sub.groupby(x, observed=True, sort=True)["count"].sum()
         py = sub.groupby(x, observed=True, sort=True)["person_years"].sum()
         rate = 1000 * counts / py.reindex(counts.index)
+        few = small(counts)
+        rate[few] = np.nan
+        hidden += int(few.sum())
         ax.bar(range(len(rate)), rate.to_numpy(), color=LEVEL_COLOURS.get(lv, PALETTE[0]))
         ax.set_xticks(range(len(rate)), [str(i) for i in rate.index], rotation=45, ha="right")
         ax.set_title(LEVEL_LABELS.get(lv, lv), fontsize="small")
@@ -89,7 +94,7 @@ def utilisation_plot(
         ax.set_visible(False)
     axes[0].set_ylabel("per 1,000 residents")
     fig.suptitle(title)
-    return fig
+    return note(fig, hidden)
 
 
 def trend_plot(
@@ -122,6 +127,15 @@ def trend_plot(
     wide = util.assign(care_level=util["care_level"].astype(str)).pivot_table(
         index="year", columns="care_level", values="per_1000", observed=True
     )
+    hidden = 0
+    if "count" in util:  # an index from a count under 5 (in its year or the first) is left out
+        counts = util.assign(care_level=util["care_level"].astype(str)).pivot_table(
+            index="year", columns="care_level", values="count", observed=True, aggfunc="sum"
+        )
+        few = small(counts) | small(counts.iloc[[0]].to_numpy().repeat(len(counts), axis=0))
+        few &= wide.notna().to_numpy()
+        wide = wide.mask(few)
+        hidden = int(few.sum())
     first = wide.iloc[0].where(wide.iloc[0] > 0)
     index = 100 * wide / first
     fig = figure()
@@ -139,7 +153,7 @@ def trend_plot(
     ax.set_ylabel("index (first year = 100)")
     ax.set_title(title)
     ax.legend(fontsize="small", frameon=False, loc="center left", bbox_to_anchor=(1, 0.5))
-    return fig
+    return note(fig, hidden)
 
 
 def flow_plot(
@@ -182,7 +196,11 @@ def flow_plot(
     fig = figure(figsize=(10, 4))
     ax = fig.subplots()
     colours = iter(PALETTE * 3)
+    hidden = 0
     for i, (label, parts) in enumerate(stages):
+        few = small(parts)
+        hidden += int(few.sum())
+        parts = parts[~few]
         total = parts.sum()
         left = 0.0
         for name, n in parts.items():
@@ -204,7 +222,7 @@ def flow_plot(
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the stage")
     ax.set_title(title)
-    return fig
+    return note(fig, hidden)
 
 
 def occupancy_plot(
@@ -349,7 +367,9 @@ def segment_plot(
         "segment_profiles(wh, segments, costs)",
     )
     year = int(profiles["year"].max()) if year is None else int(year)
-    d = profiles[profiles["year"] == year]
+    d = profiles[profiles["year"] == year].copy()
+    few = small(d["residents"]) if "residents" in d else small(np.zeros(len(d)))
+    d.loc[few, ["population_share", "cost_share"]] = np.nan
     labels = [SEGMENT_LABELS.get(str(s), str(s)) for s in d["segment"]]
     y = np.arange(len(d))
     fig = figure(figsize=(9, 0.6 * len(d) + 1.5))
@@ -363,7 +383,7 @@ def segment_plot(
     percent_axis(ax, "x")
     ax.legend(frameon=False, fontsize="small", loc="lower right")
     ax.set_title(title or f"Segments: residents and cost, {year}")
-    return fig
+    return note(fig, int(few.sum()))
 
 
 def transition_heatmap(matrix: pd.DataFrame, title: str | None = None) -> Figure:
@@ -372,7 +392,9 @@ def transition_heatmap(matrix: pd.DataFrame, title: str | None = None) -> Figure
     Parameters
     ----------
     matrix : DataFrame
-        From :func:`pecdata.analyses.segments.persistence_matrix` (normalised rows).
+        From :func:`pecdata.analyses.segments.persistence_matrix` (normalised rows;
+        for a region's own data the counts behind the shares, which the matrix
+        carries in ``attrs["counts"]``, decide which cells are left out).
     title : str, optional
 
     Returns
@@ -389,15 +411,24 @@ def transition_heatmap(matrix: pd.DataFrame, title: str | None = None) -> Figure
     """
     if not isinstance(matrix, pd.DataFrame) or matrix.empty:
         raise ValueError("matrix must be a non-empty DataFrame from persistence_matrix()")
+    shares = matrix.max().max() <= 1.0 + 1e-9
+    counts = matrix.attrs.get("counts") if shares else matrix.to_numpy()
+    counts = None if counts is None else np.asarray(counts, dtype=float)
+    few = np.zeros(matrix.shape, dtype=bool)
+    if counts is not None and counts.shape == matrix.shape:
+        few = small(counts)
+    elif small([1]).any():  # protected, and the shares' counts are unknown: show none
+        few = np.ones(matrix.shape, dtype=bool)
+    matrix = matrix.mask(few)
     fig = figure(figsize=(1.0 * matrix.shape[1] + 3, 0.55 * matrix.shape[0] + 2))
     ax = fig.subplots()
-    shares = matrix.max().max() <= 1.0 + 1e-9
     sns.heatmap(
         matrix,
         annot=True,
         fmt=".0%" if shares else ",.0f",
         cmap="Blues",
         cbar=False,
+        **({"vmin": 0, "vmax": 1} if few.all() else {}),  # nothing left to scale by
         ax=ax,
         annot_kws={"fontsize": "small"},
     )
@@ -409,4 +440,4 @@ def transition_heatmap(matrix: pd.DataFrame, title: str | None = None) -> Figure
     for t in ax.get_xticklabels():
         t.set_ha("right")
     ax.set_title(title or "Persistence of cost from one year to the next")
-    return fig
+    return note(fig, int(few.sum()))

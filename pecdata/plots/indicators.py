@@ -10,6 +10,7 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from pecdata.analyses.funnel import FLAGS, funnel_limits
+from pecdata.plots.protect import note, small
 from pecdata.plots.theme import PALETTE, percent_axis
 
 __all__ = ["funnel_plot", "conformance_plot"]
@@ -127,6 +128,9 @@ def funnel_plot(
                 else None,
             )
     ax.axhline(target, color="black", lw=1, label="region")
+    events = value * size if kind == "ratio" else value / per * size
+    few = small(events) | (small(size) if kind != "ratio" else False)
+    value = np.where(few, np.nan, value)
     point_lim = funnel_limits(size, target / per, kind, tau2=tau2, phi=phi)
     flag = np.select(
         [
@@ -153,7 +157,7 @@ def funnel_plot(
         percent_axis(ax)
     ax.set_title(title)
     ax.legend(fontsize="small", frameon=False)
-    return fig
+    return note(fig, int(few.sum()))
 
 
 def conformance_plot(
@@ -185,6 +189,9 @@ def conformance_plot(
     """
     require(summary, ["description", "share_met", "courses", hue], "conformance_summary")
     d = summary.assign(**{hue: summary[hue].astype(str)})
+    met = d["share_met"].to_numpy(float) * d["courses"].to_numpy(float)
+    few = small(d["courses"], met, d["courses"].to_numpy(float) - met)
+    d.loc[few, "share_met"] = np.nan
     rows = list(dict.fromkeys(d["description"]))
     groups = list(dict.fromkeys(d[hue]))
     h = 0.8 / max(len(groups), 1)
@@ -206,4 +213,4 @@ def conformance_plot(
     ax.set_xlabel("share of courses meeting the target")
     ax.set_title(title)
     ax.legend(frameon=False, fontsize="small", loc="lower right")
-    return fig
+    return note(fig, int(few.sum()))

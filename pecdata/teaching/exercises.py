@@ -17,7 +17,8 @@ depends only on the sources, so a second build changes nothing;
 ``python -m pecdata.teaching.exercises check`` exits with status 1 when ``exercises/``
 is out of date.
 
-:func:`open_region` gives every step notebook the warehouse it works on.
+:func:`open_region` (in :mod:`pecdata.teaching.region`) gives every step notebook the
+warehouse it works on.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+
+from pecdata.teaching.region import open_region  # noqa: F401 - where it used to be
 
 __all__ = [
     "BEGIN",
@@ -314,55 +317,6 @@ def out_of_sync(
         f"{p} has no source in {solutions}" for p in _generated(exercises) if p.name not in wanted
     ]
     return problems
-
-
-def open_region(data_dir, residents: int, years: int, seed: int):
-    """The warehouse a notebook works on: saved in ``data_dir`` or generated in memory.
-
-    The saved warehouse is used when its ``metadata.json`` records the same
-    residents, years and seed; otherwise (another size or seed, or no folder)
-    the region is generated in memory, which takes a few seconds. A region's own
-    (imported, non-synthetic) warehouse is always used, whatever the arguments,
-    and DataFrames are then displayed with counts under 5 suppressed
-    (:func:`pecdata.suppress_small_counts`). Either way the saved warehouse is
-    validated first: invalid data raise the validation message.
-
-    Parameters
-    ----------
-    data_dir : str or Path
-        A warehouse folder (``make data`` builds ``data/region``).
-    residents, years, seed : int
-        The arguments of :func:`pecdata.generation.generate`.
-
-    Returns
-    -------
-    Warehouse
-
-    Examples
-    --------
-    >>> wh = open_region("no/such/folder", residents=500, years=3, seed=1)
-    >>> wh.meta["residents"], wh.meta["seed"]
-    (500, 1)
-    """
-    from pecdata.warehouse import METADATA_FILE, is_synthetic, load, read_metadata
-    from pecdata.warehouse.privacy import install_display_hook
-
-    if (Path(data_dir) / METADATA_FILE).is_file():
-        saved = read_metadata(data_dir)  # a clear error if it is damaged
-        if not is_synthetic(saved):  # a region's own data: always it, counts suppressed
-            wh = load(data_dir)
-            install_display_hook()
-            return wh
-        saved = saved.get("meta", {})
-        if (saved.get("residents"), saved.get("years"), saved.get("seed")) == (
-            residents,
-            years,
-            seed,
-        ):
-            return load(data_dir)
-    from pecdata.generation import generate
-
-    return generate(residents=residents, years=years, seed=seed)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -323,7 +323,7 @@ def coerce_table(
             problems.append(Problem(name, c, r.message, int(r.mask.sum()), example, row, shown))
     if problems:
         raise ValidationError(problems)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # no copy into 2-D blocks (copy-on-write)
 
 
 def convert_units(name: str, df: pd.DataFrame, units: Mapping[str, str]) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pecdata.warehouse import memo
 from pecdata.warehouse.storage import (
     METADATA_FILE,
     _check_name,
@@ -248,7 +249,8 @@ def load(
     validate : bool, default True
         Check the tables against :mod:`pecdata.warehouse.schema` (see
         :func:`pecdata.warehouse.validation.validate`); with ``tables`` given, only
-        those tables are required.
+        those tables are required. A folder whose files have not changed since
+        they last passed is not validated again (see :mod:`pecdata.warehouse.memo`).
     tables : iterable of str, optional
         The tables to read; default: every Parquet file in the folder.
 
@@ -301,13 +303,20 @@ def load(
             raise ValidationError(
                 Problem(m.split(":")[0], None, m.split(": ", 1)[1]) for m in changed
             )
-    frames = {n: _read(path / f"{n}.parquet", n) for n in names}
+    files = [path / f"{n}.parquet" for n in names]
+    required = None if tables is None else names
+    key = memo.validated_key(path, path / METADATA_FILE, files, required) if validate else ""
+    frames = {n: _read(file, n) for n, file in zip(names, files)}
     wh = Warehouse(frames, meta=meta.get("meta", {}), path=path)
     wh.synthetic = is_synthetic(meta)
-    if validate:
-        from pecdata.warehouse.validation import validate as _validate
+    if validate:  # validated before, unless a file changed since or while it was read
+        steady = key == memo.validated_key(path, path / METADATA_FILE, files, required)
+        if not (steady and memo.was_valid(key)):
+            from pecdata.warehouse.validation import validate as _validate
 
-        _validate(wh, required=None if tables is None else names)
+            _validate(wh, required=required)
+            if steady:
+                memo.remember_valid(key, path)
     return wh
 
 

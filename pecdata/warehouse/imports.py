@@ -214,7 +214,9 @@ def _shape(name: str, raw: pd.DataFrame, spec: Mapping, mapping: Mapping) -> pd.
             out[col.name] = raw[col.name]
         elif col.nullable:
             out[col.name] = pd.Series([None] * len(raw), dtype=object)
-    return pd.DataFrame(out, index=range(len(raw))) if out else pd.DataFrame(index=range(len(raw)))
+    if not out:
+        return pd.DataFrame(index=range(len(raw)))
+    return pd.DataFrame(out, index=range(len(raw)), copy=False)  # no copy into 2-D blocks
 
 
 def build(

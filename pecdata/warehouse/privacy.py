@@ -14,6 +14,13 @@
   other cells of a row whose total is published elsewhere. So a row or column
   with a single suppressed cell has its next-smallest cell suppressed too
   (complementary suppression), repeated until no row or column has exactly one.
+* **Figures too.** :func:`protect_figures` (switched on by ``open_region`` for a
+  non-synthetic warehouse) makes pecdata's figure functions leave out every bar,
+  point or segment that shows a count from 1 to 4, or a share or rate computed
+  from one, and say in a footnote how many they left out
+  (:mod:`pecdata.plots.protect`). Figures a participant draws with matplotlib or
+  seaborn directly are not checked: draw them from a table that has been through
+  :func:`suppress_small_counts`, or with pecdata's figure functions.
 """
 
 from __future__ import annotations
@@ -27,7 +34,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["pseudonymise", "read_key", "suppress_small_counts", "SMALL", "SUPPRESSED"]
+__all__ = [
+    "pseudonymise",
+    "read_key",
+    "suppress_small_counts",
+    "protect_figures",
+    "protecting_figures",
+    "SMALL",
+    "SUPPRESSED",
+]
 
 #: Counts from 1 to SMALL - 1 are suppressed (0 is shown: it reveals no person).
 SMALL = 5
@@ -211,3 +226,31 @@ def install_display_hook() -> bool:
         pd.DataFrame, lambda df, p, cycle: p.text(repr(suppress_small_counts(df)))
     )
     return True
+
+
+#: Whether pecdata's figures leave out small counts (see :func:`protect_figures`).
+_FIGURES = {"protect": False}
+
+
+def protect_figures(on: bool = True) -> None:
+    """Make pecdata's figure functions leave out counts under :data:`SMALL` (or stop).
+
+    ``open_region`` switches this on when it opens a region's own (non-synthetic)
+    warehouse, for the rest of the Python session. With it on, every figure
+    function of :mod:`pecdata.plots`, :mod:`pecdata.followup` leaves out each bar,
+    point or segment whose count (or the numerator or denominator of its share or
+    rate) is from 1 to ``SMALL - 1`` and writes how many it left out beneath.
+
+    Examples
+    --------
+    >>> protect_figures(); protecting_figures()
+    True
+    >>> protect_figures(False); protecting_figures()
+    False
+    """
+    _FIGURES["protect"] = bool(on)
+
+
+def protecting_figures() -> bool:
+    """True if figures leave out small counts (:func:`protect_figures`)."""
+    return _FIGURES["protect"]

@@ -22,25 +22,33 @@ __all__ = ["relation_problems", "empty_problems"]
 
 def _codes(s: pd.Series) -> tuple[np.ndarray, int]:
     """Non-negative int64 codes of a column and their range (equal values, equal codes)."""
+    # (one pass each: on the activities' tens of millions of rows every copy counts)
     if isinstance(s.dtype, pd.CategoricalDtype):
-        return s.cat.codes.to_numpy().astype(np.int64) + 1, len(s.dtype.categories) + 1
+        return np.add(s.cat.codes.to_numpy(), 1, dtype=np.int64), len(s.dtype.categories) + 1
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iub" and len(s):
-        v = s.to_numpy().astype(np.int64)
+        v = s.to_numpy()
+        if v.dtype.kind != "i":
+            v = v.astype(np.int64)
         lo = int(v.min())
-        return v - lo, int(v.max()) - lo + 1
+        return np.subtract(v, lo, dtype=np.int64), int(v.max()) - lo + 1
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     return codes.astype(np.int64) + 1, len(uniques) + 1
 
 
 def _duplicated(df: pd.DataFrame, columns: list[str]) -> np.ndarray | None:
     """Rows whose combination of ``columns`` occurs more than once (None: no duplicates)."""
-    key, span = np.zeros(len(df), dtype=np.int64), 1
+    key, span = None, 1
     for c in columns:
         codes, n = _codes(df[c])
         if span * n >= 2**62:
             span = 0
             break
-        key, span = key * n + codes, span * n
+        if key is None:
+            key = codes
+        else:  # key * n + codes, in place
+            key *= n
+            key += codes
+        span *= n
     if span and _sorted_unique(key):
         return None
     mask = df.duplicated(subset=columns, keep=False).to_numpy()
@@ -82,9 +90,13 @@ def _unknown(child: pd.Series, parent: pd.Series) -> np.ndarray:
         c = child.fillna(0).to_numpy().astype(np.int64) if child.hasnans else child.to_numpy()
         if len(p) and int(p.max()) - int(p.min()) < 50_000_000:  # a lookup table beats hashing
             lo, span = int(p.min()), int(p.max()) - int(p.min())
-            lookup = np.zeros(span + 2, dtype=bool)  # the last slot stays False
-            lookup[p - lo] = True
-            return present & ~lookup[np.clip(c - lo, -1, span + 1)]
+            lookup = np.ones(span + 2, dtype=bool)  # True: unknown; the last slot stays True
+            lookup[p - lo] = False
+            at = np.subtract(c, lo, dtype=np.int64)
+            np.clip(at, -1, span + 1, out=at)
+            unknown = lookup[at]
+            unknown &= present
+            return unknown
         return present & ~child.isin(p).to_numpy()
     if _is_text(child):
         parent = parent.dropna().astype(str)
@@ -138,6 +150,20 @@ def _measure_mismatch(resource: pd.Series, measure: pd.Series) -> np.ndarray:
     return want.notna().to_numpy() & (measure.astype(object).to_numpy() != want.to_numpy())
 
 
+def _days(s: pd.Series) -> np.ndarray:
+    """The calendar day of each time as a float day number (NaN for a missing time).
+
+    ``s.dt.normalize()`` in numpy: flooring to whole days (``datetime64[D]``) is the
+    same midnight for naive times and ten times faster on millions of rows.
+    """
+    if s.dtype.kind != "M":  # time-zone aware: midnight in that zone
+        s = s.dt.tz_localize(None)
+    v = s.to_numpy()
+    days = v.astype("datetime64[D]").astype(np.int64).astype(float)
+    days[np.isnat(v)] = np.nan
+    return days
+
+
 def _typed(table: S.Table, df: pd.DataFrame, *names: str) -> bool:
     return all(n in df.columns and _type_ok(table.column(n), df[n]) for n in names)
 
@@ -168,9 +194,7 @@ def _rule_problems(table: S.Table, df: pd.DataFrame) -> list[Problem]:
                 df["length_of_stay_days"].to_numpy()
                 != np.where(
                     (df["care_level"] == "inpatient").to_numpy(dtype=bool, na_value=False),
-                    (
-                        df["end_time"].dt.normalize() - df["start_time"].dt.normalize()
-                    ).dt.days.to_numpy(dtype=float, na_value=np.nan),
+                    _days(df["end_time"]) - _days(df["start_time"]),
                     0,
                 )
             ),
@@ -249,16 +273,17 @@ def _life_problems(df: pd.DataFrame, frames: Mapping) -> list[Problem]:
     ids = pd.Index(people.index)
     pos = ids.get_indexer(df["resident_id"].to_numpy())
     known = pos >= 0  # unknown residents are reported as a foreign key
-    day = df["start_time"].dt.normalize().to_numpy()
+    day = _days(df["start_time"])
     found = []
     for column, word, compare in (
         ("birth_date", "before the resident's birth_date", np.less),
         ("death_date", "after the resident's death_date", np.greater),
     ):
-        dates = people[column].dt.normalize().to_numpy()[np.where(known, pos, 0)]
+        at = np.where(known, pos, 0)
+        dates = _days(people[column])[at]
         with np.errstate(invalid="ignore"):
-            mask = known & ~pd.isna(dates) & compare(day, dates)
-        example = df.assign(**{column: dates}) if mask.any() else df
+            mask = known & ~np.isnan(dates) & compare(day, dates)
+        example = df.assign(**{column: people[column].to_numpy()[at]}) if mask.any() else df
         found.append(
             _problem(
                 table,

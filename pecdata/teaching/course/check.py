@@ -42,6 +42,9 @@ class CheckRun:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
     notebook_seconds: dict[str, float] = field(default_factory=dict)
+    notebook_cpu: dict[str, float] = field(default_factory=dict)
+    #: ``participant/notebook`` -> the run's record (see :func:`run_notebook`), of those run.
+    records: dict[str, dict] = field(default_factory=dict)
 
 
 def workers() -> int:
@@ -167,12 +170,15 @@ def check_cohort(
             todo[key] = job
     run = CheckRun([], cached=sum(1 for k in keys.values() if k in records))
     bar = tqdm(total=len(todo), desc="Checking notebooks", unit="nb", disable=not progress)
-    for key, record in _run_all(todo, texts, settings, jobs or workers()):
+    region = cohort.record.get("region", {}).get("data_dir")
+    for key, record in _run_all(todo, texts, settings, jobs or workers(), region):
         records[key] = record
         run.ran += 1
         run.peak_rss_mb = max(run.peak_rss_mb, record.get("peak_rss_mb", 0.0))
         participant, name = todo[key]
         run.notebook_seconds[f"{participant}/{name}"] = record.get("seconds", 0.0)
+        run.notebook_cpu[f"{participant}/{name}"] = record.get("cpu_seconds", 0.0)
+        run.records[f"{participant}/{name}"] = record
         if not record.get("checker_failed"):
             tmp = cache / f".{key}.tmp"
             tmp.write_text(json.dumps(record), encoding="utf-8")
@@ -187,7 +193,7 @@ def check_cohort(
     return run
 
 
-def _run_all(todo: dict, texts: dict, settings: Settings, jobs: int):
+def _run_all(todo: dict, texts: dict, settings: Settings, jobs: int, region: str | None = None):
     """Yield ``(key, record)`` for every notebook to run, in a pool of ``jobs`` workers.
 
     If a worker process itself dies (not a kernel: those are handled in the worker),
@@ -202,7 +208,7 @@ def _run_all(todo: dict, texts: dict, settings: Settings, jobs: int):
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=min(jobs, len(left)), mp_context=context) as pool:
             futures = {
-                pool.submit(run_notebook, texts[job], job[0], settings): key
+                pool.submit(run_notebook, texts[job], job[0], settings, region): key
                 for key, job in left.items()
             }
             for future in as_completed(futures):

@@ -54,6 +54,11 @@ def configure(p: argparse.ArgumentParser) -> None:
     )
     chk.add_argument("--jobs", type=int, help="notebooks at a time (default: the cores)")
     chk.add_argument("--no-cache", action="store_true", help="run every notebook again")
+    chk.add_argument(
+        "--cold-kernels",
+        action="store_true",
+        help="start every kernel afresh instead of forking it from a warm template (slower)",
+    )
     prog = sub.add_parser(
         "progress",
         help="the overview from the checks participants ran (runs nothing)",
@@ -110,7 +115,9 @@ def run(args: argparse.Namespace) -> int:
         from pecdata.teaching.course.check import check_cohort
         from pecdata.teaching.course.runner import Settings
 
-        settings = Settings(cell_timeout=args.timeout, memory_mb=args.memory)
+        settings = Settings(
+            cell_timeout=args.timeout, memory_mb=args.memory, warm_kernels=not args.cold_kernels
+        )
         result = check_cohort(
             args.folder,
             settings,
