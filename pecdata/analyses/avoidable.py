@@ -92,11 +92,16 @@ def avoidable_admissions(
     for their age band and sex. The unit is judged against the *other* units
     (``reference="others"``): ``expected_reference`` uses the rates of the rest of
     the region, so an outlier does not raise its own yardstick, and
-    ``ratio`` = observed / expected_reference. The funnel limits are exact Poisson
-    limits around a ratio of 1, widened by the additive random-effects variance
-    ``tau2`` when the centres differ more than chance allows (Spiegelhalter 2005;
-    :func:`pecdata.analyses.funnel.overdispersion`); ``result.attrs["funnel"]``
-    records ``phi``, ``tau2`` and whether the limits were widened.
+    ``ratio`` = observed / expected_reference. The most extreme unit outside the
+    99.8 % limits then leaves every other unit's reference too (an outlier would raise
+    its peers' yardstick and push them below their limits) and all units are judged
+    again, one unit at a time, until no unit still in the reference is outside its
+    limits (at most a quarter of them; ``attrs["funnel"]["outliers_left_out"]``). The
+    funnel limits are exact Poisson limits around a ratio of 1, widened by the additive
+    random-effects variance ``tau2`` when the centres differ more than chance allows
+    (Spiegelhalter 2005; :func:`pecdata.analyses.funnel.overdispersion`);
+    ``result.attrs["funnel"]`` records ``phi``, ``tau2`` and whether the limits were
+    widened.
 
     Parameters
     ----------
@@ -159,13 +164,29 @@ def avoidable_admissions(
     )
     region_rate = out["admissions"].sum() / out["person_years"].sum()
     out["crude_per_1000"] = 1000 * out["admissions"] / out["person_years"]
-    fun = funnel_data(
-        out["admissions"],
-        out["expected_reference"],
-        kind="ratio",
-        labels=out.index,
-        overdispersion=overdispersion,
-    )
+
+    def judged():
+        return funnel_data(
+            out["admissions"],
+            out["expected_reference"],
+            kind="ratio",
+            labels=out.index,
+            overdispersion=overdispersion,
+        )
+
+    fun, outliers = judged(), []
+    while reference == "others" and len(outliers) < len(out) // 4:
+        # the most extreme unit outside the 99.8 % limits leaves every unit's reference,
+        # not only its own: a centre at twice its peers' rate raises each peer's yardstick
+        # by its excess (about 4 % with 25 centres) and pushes the peers down; then judge
+        # everyone again, until no unit still in the reference is outside its limits
+        z = fun["z"].abs().where(fun["flag"].str.contains("99.8").to_numpy())
+        z = z[~z.index.astype(str).isin(outliers)].dropna()
+        if z.empty:
+            break
+        outliers.append(str(z.idxmax()))
+        out["expected_reference"] = _expected_from_others(pop, by, strata, rates, outliers)
+        fun = judged()
     out["ratio"] = fun["value"]
     out["standardised_per_1000"] = 1000 * region_rate * out["ratio"]
     for c in ("lower_95", "upper_95", "lower_998", "upper_998", "z", "flag"):
@@ -188,17 +209,28 @@ def avoidable_admissions(
     ]
     out = out[cols].sort_values("ratio", ascending=False).reset_index()
     out[by] = out[by].astype(str)
-    out.attrs["funnel"] = dict(fun.attrs["funnel"], reference=reference)
+    out.attrs["funnel"] = dict(
+        fun.attrs["funnel"],
+        reference=reference,
+        outliers_left_out=outliers if reference == "others" else [],
+    )
     return out
 
 
-def _expected_from_others(pop: pd.DataFrame, by: str, strata, totals) -> pd.Series:
+def _expected_from_others(pop: pd.DataFrame, by: str, strata, totals, outliers=()) -> pd.Series:
     """Each unit's expected admissions at the age-sex rates of all the *other* units (the
-    whole region's rate in a stratum where no other unit has residents)."""
+    whole region's rate in a stratum where no other unit has residents), leaving the
+    ``outliers`` out of every unit's reference."""
     cells = pop.groupby([by] + strata, observed=True)[["admissions", "person_years"]].sum()
+    unit = cells.index.get_level_values(0).astype(str)
+    out = np.isin(unit, [str(u) for u in outliers])
+    if out.any():  # the reference of everyone: the region without the outliers
+        keep = cells[~out].groupby(level=list(range(1, cells.index.nlevels)), observed=True).sum()
+        totals = keep.reindex(totals.index, fill_value=0)
     tot = totals.reindex(cells.index.droplevel(0))
-    a_rest = tot["admissions"].to_numpy() - cells["admissions"].to_numpy()
-    py_rest = tot["person_years"].to_numpy() - cells["person_years"].to_numpy()
+    own = np.where(out[:, None], 0, cells[["admissions", "person_years"]].to_numpy())
+    a_rest = tot["admissions"].to_numpy() - own[:, 0]
+    py_rest = tot["person_years"].to_numpy() - own[:, 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         whole = tot["admissions"].to_numpy() / tot["person_years"].to_numpy()
         rate = np.where(py_rest > 0, a_rest / py_rest, whole)
