@@ -22,6 +22,7 @@ from pecdata.analyses.segments import SEGMENT_LABELS
 from pecdata.plots.indicators import conformance_plot, figure, funnel_plot, require
 from pecdata.plots.protect import note, small
 from pecdata.plots.theme import LEVEL_COLOURS, LEVEL_LABELS, PALETTE, per_1000_axis, percent_axis
+from pecdata.warehouse.privacy import protecting_figures
 
 __all__ = [
     "utilisation_plot",
@@ -417,7 +418,7 @@ def transition_heatmap(matrix: pd.DataFrame, title: str | None = None) -> Figure
     few = np.zeros(matrix.shape, dtype=bool)
     if counts is not None and counts.shape == matrix.shape:
         few = small(counts)
-    elif small([1]).any():  # protected, and the shares' counts are unknown: show none
+    elif protecting_figures():  # the shares' counts are unknown: show none
         few = np.ones(matrix.shape, dtype=bool)
     matrix = matrix.mask(few)
     fig = figure(figsize=(1.0 * matrix.shape[1] + 3, 0.55 * matrix.shape[0] + 2))
