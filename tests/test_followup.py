@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from pecdata import followup as F
 from pecdata.generation import generate
-from pecdata.generation.planted import FINDINGS
+from pecdata.generation.assumptions import DEFAULT_MUNICIPALITIES
+from pecdata.generation.planted import FINDINGS, PILOT_MUNICIPALITIES
 from pecdata.planning.interventions import catalogue
 
 
@@ -109,6 +110,13 @@ def test_placebo_check_runs_every_untreated_municipality_as_if_treated(region, c
     assert f"{others[0]}: {first.estimate.iloc[0]:.1f}" in did.placebo_estimates
     assert 1 / (1 + len(others)) <= did.permutation_p <= 1
     assert did.placebo_ci_low <= did.ci_low and did.ci_high <= did.placebo_ci_high
+    # the interval is never narrower than residents' noise alone gives
+    assert did.se >= did.se_residents
+    t = [
+        F.difference_in_differences(counts[counts.municipality_code != muni], m, start).iloc[0]
+        for m in others
+    ]
+    assert did.dispersion == pytest.approx(np.mean([(p.estimate / p.se_residents) ** 2 for p in t]))
 
 
 def test_interval_adds_the_drift_the_placebos_show_beyond_residents_noise(counts, region):
@@ -122,10 +130,12 @@ def test_interval_adds_the_drift_the_placebos_show_beyond_residents_noise(counts
     moved["admissions"] = moved["admissions"].astype(float)
     moved.loc[rows, "admissions"] *= 1.6
     drifted = F.difference_in_differences(moved, muni, start).iloc[0]
-    assert drifted.drift_sd > base.drift_sd
-    assert drifted.se**2 == pytest.approx(drifted.se_residents**2 + drifted.drift_sd**2)
+    assert drifted.dispersion > max(base.dispersion, 1)
+    assert drifted.se == pytest.approx(drifted.se_residents * np.sqrt(drifted.dispersion))
     assert drifted.ci_high - drifted.ci_low > base.ci_high - base.ci_low
     assert drifted.placebo_ci_low < drifted.ci_low and drifted.ci_high < drifted.placebo_ci_high
+    # the residents' part of the error is (nearly) untouched by the comparison's drift
+    assert drifted.se_residents == pytest.approx(base.se_residents, rel=0.1)
 
 
 def test_cluster_errors_are_wider_than_poisson_when_patients_come_back(counts, region):
@@ -265,6 +275,9 @@ def test_pilot_municipality_control_chart_signals_after_the_start(region):
     assert len(c) == len(r)
 
 
+PILOT_CODES = [DEFAULT_MUNICIPALITIES[i][0] for i in PILOT_MUNICIPALITIES]
+
+
 # --- on any seed (issue 11, item 7): a careful evaluation finds the pilot, and only it -----------
 @pytest.fixture(scope="module")
 def planted_evaluations():
@@ -292,12 +305,12 @@ def test_did_covers_the_planted_truth_without_bias_and_with_power(planted_evalua
 
 @pytest.mark.slow
 def test_did_covers_zero_where_nothing_was_planted():
-    """Every municipality the pilot can be given (NOR, VAL, FAL), on unplanted regions."""
+    """Every municipality the pilot can be given (HAV, NOR, VAL), on unplanted regions."""
     covered, pre_ok = [], []
     for seed in ms.UNPLANTED_SEEDS:
         wh = ms.unplanted(seed)
         c = F.admission_counts(wh, min_age=75, freq="M")
-        for muni in ("NOR", "VAL", "FAL"):
+        for muni in PILOT_CODES:
             did = F.difference_in_differences(c, muni, "2023-07-01").iloc[0]
             covered.append(did.ci_low <= 0 <= did.ci_high)
             pre_ok.append(did.parallel_pre_trends)

@@ -1,13 +1,13 @@
 """Step 9: the pilot's effect against comparison municipalities (difference in differences).
 
 * :func:`difference_in_differences` - the estimate with three kinds of check beside it:
-  a confidence interval clustered by resident; a **permutation (placebo) check** that
-  runs the same evaluation on every untreated municipality as if it had had the pilot
+  a standard error clustered by resident; a **permutation (placebo) check** that runs
+  the same evaluation on every untreated municipality as if it had had the pilot
   (Abadie, Diamond & Hainmueller 2010; with few municipalities, Conley & Taber 2011),
-  whose spread beyond residents' noise (the municipalities' drift) is added to the
-  interval's variance; and a **pre-period trend check** (a placebo start half way through the
-  periods before the pilot: without a pilot it should find nothing, which is what the
-  parallel-trends assumption needs).
+  whose spread beyond residents' noise (the municipalities' drift) widens the interval;
+  and a **pre-period trend check** (a placebo start half way through the periods before
+  the pilot: without a pilot it should find nothing, which is what the parallel-trends
+  assumption needs).
 * :func:`plot_difference_in_differences` - the treated municipality against the others.
 * :func:`evaluated_intervention` - the result fed back into the scenario model.
 """
@@ -103,16 +103,23 @@ def difference_in_differences(
     **The interval includes the municipalities' drift.** Residents' noise (the
     clustered ``se_residents``) is not all the uncertainty: whole municipalities drift
     apart from month to month and year to year for reasons no pilot explains, and the
-    placebo estimates show it (their t-statistics have a root mean square,
-    ``placebo_rms_t``, above 1 when they do). The drift's variance is estimated from the
-    placebos as the mean of ``estimate^2 - se^2`` (0 if that is negative; ``drift_sd``):
-    a method-of-moments random-effects variance, the same idea as the additive ``tau2``
-    of the funnel plots (Spiegelhalter 2005). ``se = sqrt(se_residents^2 + drift_sd^2)``
-    and ``ci_low``/``ci_high`` use it with a normal quantile. The **placebo interval**
-    ``placebo_ci_low``/``placebo_ci_high`` uses the same ``se`` with a t quantile with as
-    many degrees of freedom as there are placebos, allowing for how little 5 placebos
-    say about the drift (after Conley & Taber, Rev Econ Stat 2011;93:113, and Ferman &
-    Pinto, Rev Econ Stat 2019;101:452): the cautious interval, wider and with less power.
+    placebo estimates show it. Each placebo's ``estimate / se`` would be a standard
+    normal draw if residents' noise were all; the mean of their squares, ``dispersion``,
+    is above 1 when municipalities drift (a multiplicative overdispersion factor, as in
+    Spiegelhalter's funnel plots, Stat Med 2005;24:1185). Dividing each placebo by its
+    own standard error lets the small municipalities, whose estimates swing widely in
+    absolute terms, count as much as the large ones. ``se = se_residents *
+    sqrt(max(1, dispersion))``: never narrower than residents' noise alone. ``ci_low`` and
+    ``ci_high`` are ``estimate ± z * se`` with a normal quantile ``z``; on 30 synthetic
+    regions at teaching size, with a 30 % cut planted in one of the three largest
+    municipalities, this interval covered the truth in 94 % and excluded 0 in 92 % (E,
+    issue 11). The **placebo interval** ``placebo_ci_low``/``placebo_ci_high`` uses the
+    same ``se`` with a t quantile with as many degrees of freedom as there are placebos,
+    allowing for how little 5 placebos say about the drift (after Conley & Taber, Rev
+    Econ Stat 2011;93:113, and Ferman & Pinto, Rev Econ Stat 2019;101:452): the cautious
+    interval, wider and with less power (in the same simulation it covered the truth in
+    99 % and excluded 0 in 86 %). With fewer than 2 placebos both are the residents'
+    interval. The pre-period check is widened by the same factor.
 
     Parameters
     ----------
@@ -140,12 +147,12 @@ def difference_in_differences(
         One row: ``treated``, ``comparison``, ``start``, ``periods_before``,
         ``periods_after``, ``treated_before``, ``treated_after``, ``comparison_before``,
         ``comparison_after``, ``estimate`` (per 1,000 residents-years), ``se``
-        (residents' error and the municipalities' drift), ``se_residents``, ``drift_sd``,
-        ``ci_low``, ``ci_high``, ``level``, ``relative_effect``, ``se_method``;
-        ``pretrend_estimate``, ``pretrend_ci_low``, ``pretrend_ci_high``,
-        ``parallel_pre_trends`` (NaN/None with fewer than 4 periods before);
-        ``placebos`` (number of untreated municipalities), ``placebo_estimates``
-        (municipality: estimate, as text), ``placebo_rms_t``, ``permutation_p``,
+        (residents' error widened by the municipalities' drift), ``se_residents``,
+        ``dispersion`` (NaN with fewer than 2 placebos), ``ci_low``, ``ci_high``,
+        ``level``, ``relative_effect``, ``se_method``; ``pretrend_estimate``,
+        ``pretrend_ci_low``, ``pretrend_ci_high``, ``parallel_pre_trends`` (NaN/None with
+        fewer than 4 periods before); ``placebos`` (number of untreated municipalities),
+        ``placebo_estimates`` (municipality: estimate, as text), ``permutation_p``,
         ``placebo_ci_low``, ``placebo_ci_high`` (NaN with fewer than 2 placebos).
 
     Examples
@@ -190,16 +197,18 @@ def difference_in_differences(
             f"{n_b} before and {n_a} after"
         )
     est, s_res, R, method = _did(d, treated, start, se)
-    q = stats.norm.ppf(0.5 + level / 2)
-    # permutation (placebo) check over the untreated municipalities; their spread beyond
-    # their own resident-level error is the municipalities' drift, added to the variance
+    z = stats.norm.ppf(0.5 + level / 2)
+    # permutation (placebo) check over the untreated municipalities: how much more their
+    # estimates vary than their residents' noise says widens the interval
     pl = _placebos(d, treated, comparison, start, se)
     k = len(pl)
-    drift2 = 0.0
-    if k >= 2:
-        drift2 = max(0.0, float(np.mean(pl.estimate**2 - pl.se**2)))
-        method += f" + municipality drift from {k} placebos"
-    s = float(np.sqrt(s_res**2 + drift2))
+    dispersion, widen = np.nan, 1.0
+    if k >= 2 and (pl.se > 0).all():
+        t = (pl.estimate / pl.se).to_numpy()
+        dispersion = float(np.mean(t**2))
+        widen = float(np.sqrt(max(1.0, dispersion)))
+        method += f", widened by the drift of {k} placebo municipalities"
+    s = s_res * widen
     row = dict(
         treated=treated,
         comparison=",".join(comparison),
@@ -213,9 +222,9 @@ def difference_in_differences(
         estimate=est,
         se=s,
         se_residents=s_res,
-        drift_sd=float(np.sqrt(drift2)),
-        ci_low=est - q * s,
-        ci_high=est + q * s,
+        dispersion=dispersion,
+        ci_low=est - z * s,
+        ci_high=est + z * s,
         level=level,
         relative_effect=est / (R[3] - est),
         se_method=method,
@@ -231,26 +240,24 @@ def difference_in_differences(
     if len(pre) >= 4:
         mid = pd.Timestamp(pre[len(pre) // 2])
         pe, ps, _, _ = _did(d[d.period < start], treated, mid, se)
+        ps *= widen
         row.update(
             pretrend_estimate=pe,
-            pretrend_ci_low=pe - q * ps,
-            pretrend_ci_high=pe + q * ps,
-            parallel_pre_trends=bool(pe - q * ps <= 0 <= pe + q * ps),
+            pretrend_ci_low=pe - z * ps,
+            pretrend_ci_high=pe + z * ps,
+            parallel_pre_trends=bool(pe - z * ps <= 0 <= pe + z * ps),
         )
     row.update(
         placebos=k,
         placebo_estimates="; ".join(f"{m}: {e:.1f}" for m, e in zip(pl.municipality, pl.estimate)),
-        placebo_rms_t=np.nan,
         permutation_p=np.nan,
         placebo_ci_low=np.nan,
         placebo_ci_high=np.nan,
     )
     if k >= 2 and s_res > 0:
         t = (pl.estimate / pl.se).to_numpy()
-        rms = float(np.sqrt(np.mean(t**2)))
         width = stats.t.ppf(0.5 + level / 2, k) * s
         row.update(
-            placebo_rms_t=rms,
             permutation_p=float((1 + np.sum(np.abs(t) >= abs(est / s_res))) / (1 + k)),
             placebo_ci_low=est - width,
             placebo_ci_high=est + width,

@@ -67,6 +67,12 @@ FRAIL_MIN_CONDITIONS = 5
 #: of 15 seeds; at -30 % in 87-100 % (issue 11).
 PILOT_EFFECT = -0.30
 PILOT_MIN_AGE = 75
+#: Municipalities the pilot can be given (indices into DEFAULT_MUNICIPALITIES): the three
+#: largest, HAV, NOR and VAL. A pilot is placed where it can be evaluated: at teaching size
+#: Falkhamra has about 1,100 residents 75+ and a 30 % cut there was found (95 % interval
+#: below 0) in about 3 of 4 simulated regions, in the three largest in about 9 of 10 (E,
+#: simulated on 30 unplanted seeds; issue 11).
+PILOT_MUNICIPALITIES = (0, 1, 2)
 ED_ATTENDER_VISITS = 10.0
 STROKE_DTN_MEDIAN = {"fast": 27.0, "slow": 48.0}  # minutes; target <= 30 (calibration.md §6)
 
@@ -124,7 +130,7 @@ def choose(rng, enabled, people, start_year, years, units, pcc_ids, muni_codes, 
     )
     big = [i for i, u in enumerate(pcc_ids) if not u.startswith("PC-SKO")]
     plan.pcc = int(rng.choice(big))
-    plan.pilot_muni = int(rng.choice([1, 2, 3]))  # NOR, VAL or FAL
+    plan.pilot_muni = int(rng.choice(PILOT_MUNICIPALITIES))
     frail_candidates = [m for m in range(len(muni_codes)) if m != plan.pilot_muni]
     frail_muni = int(rng.choice(frail_candidates))
     mid = max(years // 2, 1)
