@@ -313,3 +313,22 @@ def test_the_frame_check_says_the_trainer_reviews_the_content():
     frame = F.expected("01-core-1", None)
     for answer in [frame.right_answer(), *frame.wrong_answers()[1:]]:
         assert "trainer, who reviews the content" in F.check("01-core-1", answer).message
+
+
+def _numbers(expectation):
+    """The Number expectations inside an exercise's expectation."""
+    if isinstance(expectation, F.Number):
+        return [expectation]
+    if isinstance(expectation, F.Finding):
+        return _numbers(expectation.number)
+    return []
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_no_known_mistake_gives_the_right_answer(exercise_id, region):
+    """A mistake the check names must be told apart from the right answer on the shared
+    region: one that gives the same figure would be accepted as right (the wrong method
+    passing by coincidence), and its hint could never be shown."""
+    for n in _numbers(F.expected(exercise_id, region)):
+        same = [hint for value, hint in n.mistakes if n._close(float(value), float(n.value))]
+        assert not same, f"{exercise_id}: {n.value} is also what these mistakes give: {same}"

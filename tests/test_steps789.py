@@ -80,7 +80,7 @@ def test_step_notebook_runs_on_another_region(name, label, regions, tmp_path):
         wh = pecdata.load(regions[label])
         if label == "planted":
             muni, _, truth = _pilot(wh)
-            assert f"({muni}) from" in text and "Placebo" not in text
+            assert f"({muni}) from" in text and "Placebo pilot" not in text
             line = next(x for x in text.splitlines() if x.startswith("True effect"))
             assert f"{truth:+.1f}" in line and "inside the interval" in line, line
         else:

@@ -110,16 +110,17 @@ def difference_in_differences(
     own standard error lets the small municipalities, whose estimates swing widely in
     absolute terms, count as much as the large ones. ``se = se_residents *
     sqrt(max(1, dispersion))``: never narrower than residents' noise alone. ``ci_low`` and
-    ``ci_high`` are ``estimate ± z * se`` with a normal quantile ``z``; on 30 synthetic
-    regions at teaching size, with a 30 % cut planted in one of the three largest
-    municipalities, this interval covered the truth in 94 % and excluded 0 in 92 % (E,
-    issue 11). The **placebo interval** ``placebo_ci_low``/``placebo_ci_high`` uses the
-    same ``se`` with a t quantile with as many degrees of freedom as there are placebos,
-    allowing for how little 5 placebos say about the drift (after Conley & Taber, Rev
-    Econ Stat 2011;93:113, and Ferman & Pinto, Rev Econ Stat 2019;101:452): the cautious
-    interval, wider and with less power (in the same simulation it covered the truth in
-    99 % and excluded 0 in 86 %). With fewer than 2 placebos both are the residents'
-    interval. The pre-period check is widened by the same factor.
+    ``ci_high`` are ``estimate ± z * se`` with a normal quantile ``z``. On 30 synthetic
+    regions at teaching size (seeds 1-30), with a 30 % cut planted in one of the three
+    largest municipalities, this interval covered the truth in 29 and excluded 0 in 29;
+    on 30 unplanted ones it covered 0 in 87 of 90 evaluations (E, issue 11). The
+    **placebo interval** ``placebo_ci_low``/``placebo_ci_high`` uses the same ``se`` with a
+    t quantile with as many degrees of freedom as there are placebos, allowing for how
+    little 5 placebos say about the drift (after Conley & Taber, Rev Econ Stat
+    2011;93:113, and Ferman & Pinto, Rev Econ Stat 2019;101:452): the cautious interval,
+    wider and with less power (on the same regions it covered the truth in 30 of 30,
+    excluded 0 in 24 of 30, and covered 0 in 90 of 90). With fewer than 2 placebos both are
+    the residents' interval. The pre-period check is widened by the same factor.
 
     Parameters
     ----------

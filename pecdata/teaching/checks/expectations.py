@@ -259,8 +259,9 @@ class Label(Expectation):
         return self.value
 
     def wrong_answers(self):
-        wrong = [m for m in self.mistakes if _text(m) != _text(self.value)]
-        others = [k for k in sorted(map(str, self.known)) if _text(k) != _text(self.value)][:2]
+        right = {_text(self.value), *(_text(x) for x in self.aliases)}
+        wrong = [m for m in self.mistakes if _text(m) not in right]
+        others = [k for k in sorted(map(str, self.known)) if _text(k) not in right][:2]
         return wrong + others + ["no such label"]
 
 

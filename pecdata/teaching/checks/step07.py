@@ -197,7 +197,7 @@ def probability_cost_falls(wh, focus_intervention):
         )
 
     p, p_last = share(capacity_range=CAPACITY_RANGE)
-    p_fixed, _ = share()
+    p_fixed, _ = share(capacity_range=None)  # the share released held at its central value
     mistakes = [
         (
             100 - p,
@@ -206,8 +206,8 @@ def probability_cost_falls(wh, focus_intervention):
         ),
         (
             p_fixed,
-            "That leaves the share of capacity released fixed. Pass "
-            f"capacity_range={CAPACITY_RANGE} so that it is drawn as well.",
+            "That holds the share of capacity released fixed (capacity_range=None). Draw it "
+            f"as well: capacity_range={CAPACITY_RANGE}.",
         ),
         (
             p_last,
