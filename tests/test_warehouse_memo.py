@@ -129,3 +129,22 @@ def test_only_the_most_recent_records_are_kept(tmp_path, cache, monkeypatch):
     assert sorted(p.stem for p in (cache / "validated").glob("*.json")) == [
         f"{n:064x}" for n in (2, 3)
     ]
+
+
+def test_the_rules_fingerprint_covers_the_schema_sub_package(tmp_path, monkeypatch):
+    """A changed table declaration (in warehouse/schema/) must invalidate the cache too."""
+    import shutil
+
+    rules = tmp_path / "warehouse"
+    shutil.copytree(memo._PACKAGE, rules, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(memo, "_PACKAGE", rules)
+    memo._code_fingerprint.cache_clear()
+    before = memo._code_fingerprint()
+    base = rules / "schema" / "base.py"
+    base.write_text(base.read_text() + "\n# a new rule\n")
+    memo._code_fingerprint.cache_clear()
+    try:
+        assert memo._code_fingerprint() != before
+    finally:
+        monkeypatch.undo()
+        memo._code_fingerprint.cache_clear()

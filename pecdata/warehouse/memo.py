@@ -62,8 +62,9 @@ def _code_fingerprint() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     h = hashlib.sha256()
-    for file in sorted(_PACKAGE.glob("*.py")):
-        h.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    for file in sorted(_PACKAGE.rglob("*.py")):  # the schema is a sub-package
+        name = file.relative_to(_PACKAGE).as_posix()
+        h.update(name.encode() + b"\0" + file.read_bytes() + b"\0")
     for name in ("pandas", "pyarrow", "pandera", "numpy"):  # not imported: pandera is slow to
         try:
             h.update(f"{name}={version(name)}\0".encode())
