@@ -315,6 +315,19 @@ def test_multimorbidity_by_age_is_within_15_percent_of_the_sources(unplanted, ca
 
 
 @pytest.mark.slow
+def test_multimorbidity_over_all_ages_is_within_15_percent_of_the_registers(unplanted):
+    """calibration.md Further §1: 21.6 % of all ages in Region Stockholm (VAL, 2017) and of
+    people 16+ in the Capital Region of Denmark (2012), every year, every seed."""
+    from pecdata.analyses.fidelity import MULTIMORBIDITY_TOTALS, multimorbidity_by_age
+
+    for seed, wh in unplanted.items():
+        t = multimorbidity_by_age(wh, targets=MULTIMORBIDITY_TOTALS)
+        assert sorted(t.ages.unique()) == ["16+", "all ages"] and t.year.nunique() == 3
+        bad = t[~t.within_range]
+        assert bad.empty, (seed, bad.drop(columns="source").to_string())
+
+
+@pytest.mark.slow
 def test_complex_care_needs_are_about_the_sources_share(unplanted):
     from pecdata.analyses import segments as sg
 

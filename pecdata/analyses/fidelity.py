@@ -48,6 +48,21 @@ MULTIMORBIDITY_SOURCE = (
     "calibration.md §5 and Further §1: about 5 / 20-25 / 45 / 60 / 70-75 % at <45 / 45-64 / "
     "65-74 / 75-84 / 85+ (Barnett 2012 and others)"
 )
+#: Register-based totals with a source (V), beside the estimated bands: calibration.md
+#: "Further sources" §1. They count every age, children too, where the "about 5 %" under 45
+#: is an estimate (E) that the region's 0-44 band does not reach (see book/calibration.md).
+MULTIMORBIDITY_TOTALS = {
+    (0, 200): (
+        21.6,
+        "Region Stockholm 2017, all ages, VAL database (PMC8006765): 21.6 %; calibration.md "
+        "Further §1",
+    ),
+    (16, 200): (
+        21.6,
+        "Capital Region of Denmark 2012, people 16+ (BMC Public Health 2017, doi "
+        "10.1186/s12889-017-4314-8): 21.6 %; calibration.md Further §1",
+    ),
+}
 #: British Columbia's population segmentation (Langton et al., BMC Prim Care 2020; calibration.md
 #: Further §6): share of adults and yearly cost per person relative to the low-need segment.
 BC_SEGMENTS = {"low need": (78.5, 1.0), "multiple morbidities": (15.3, None), "frail": (2.2, 7.4)}
@@ -174,8 +189,9 @@ def multimorbidity_by_age(wh, segments=None, targets=MULTIMORBIDITY_TARGETS) -> 
     segments : DataFrame, optional
         From :func:`~pecdata.analyses.segments.assign_segments` (made if not given).
     targets : dict
-        ``(lowest age, highest age) -> target %`` (default
-        :data:`MULTIMORBIDITY_TARGETS`).
+        ``(lowest age, highest age) -> target %``, or ``-> (target %, source)``
+        (default :data:`MULTIMORBIDITY_TARGETS`; :data:`MULTIMORBIDITY_TOTALS` has the
+        sourced totals over every age and over 16+).
 
     Returns
     -------
@@ -195,21 +211,28 @@ def multimorbidity_by_age(wh, segments=None, targets=MULTIMORBIDITY_TARGETS) -> 
     seg = sg.assign_segments(wh) if segments is None else segments
     rows = []
     for (lo, hi), target in targets.items():
+        target, source = target if isinstance(target, tuple) else (target, MULTIMORBIDITY_SOURCE)
         band = seg[(seg.age >= lo) & (seg.age <= hi)]
         g = (band.conditions >= 2).groupby(band.year)
         for y, v in (100 * g.mean()).items():
             low, high = round(target * (1 - TOLERANCE), 2), round(target * (1 + TOLERANCE), 2)
-            rows.append((_band_label((lo, hi)), int(y), int(g.size()[y]), target, low, high, v))
-    out = pd.DataFrame(
-        rows, columns=["ages", "year", "residents", "target", "low", "high", "generated"]
-    )
-    out["within_range"] = out.generated.between(out.low, out.high)
-    out["source"] = MULTIMORBIDITY_SOURCE
+            rows.append(
+                (_band_label((lo, hi)), int(y), int(g.size()[y]), target, low, high, v, source)
+            )
+    columns = ["ages", "year", "residents", "target", "low", "high", "generated", "source"]
+    out = pd.DataFrame(rows, columns=columns)
+    out.insert(7, "within_range", out.generated.between(out.low, out.high))
     return out
+
+
+def _ages(label: str) -> str:
+    return label if label == "all ages" else f"aged {label}"
 
 
 def _band_label(band) -> str:
     lo, hi = band
+    if lo == 0 and hi >= 200:
+        return "all ages"
     return f"{lo}+" if hi >= 200 else f"{lo}-{hi}"
 
 
@@ -282,9 +305,10 @@ def fidelity_table(wh, encounter_costs=None) -> pd.DataFrame:
             "target 90 %; Swedish somatic care 85-90 % (calibration.md Further §3)",
         )
     seg = sg.assign_segments(wh)
-    for r in multimorbidity_by_age(wh, seg).itertuples():
+    targets = {**MULTIMORBIDITY_TARGETS, **MULTIMORBIDITY_TOTALS}
+    for r in multimorbidity_by_age(wh, seg, targets).itertuples():
         add(
-            f"multimorbidity, 2+ chronic conditions, aged {r.ages} (%)",
+            f"multimorbidity, 2+ chronic conditions, {_ages(r.ages)} (%)",
             r.year,
             r.target,
             r.low,
