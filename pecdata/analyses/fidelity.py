@@ -214,11 +214,9 @@ def multimorbidity_by_age(wh, segments=None, targets=MULTIMORBIDITY_TARGETS) -> 
         target, source = target if isinstance(target, tuple) else (target, MULTIMORBIDITY_SOURCE)
         band = seg[(seg.age >= lo) & (seg.age <= hi)]
         g = (band.conditions >= 2).groupby(band.year)
-        for y, v in (100 * g.mean()).items():
-            low, high = round(target * (1 - TOLERANCE), 2), round(target * (1 + TOLERANCE), 2)
-            rows.append(
-                (_band_label((lo, hi)), int(y), int(g.size()[y]), target, low, high, v, source)
-            )
+        low, high = round(target * (1 - TOLERANCE), 2), round(target * (1 + TOLERANCE), 2)
+        for (y, n), share in zip(g.size().items(), 100 * g.mean()):
+            rows.append((_band_label((lo, hi)), int(y), int(n), target, low, high, share, source))
     columns = ["ages", "year", "residents", "target", "low", "high", "generated", "source"]
     out = pd.DataFrame(rows, columns=columns)
     out.insert(7, "within_range", out.generated.between(out.low, out.high))

@@ -203,9 +203,10 @@ def difference_in_differences(
     # estimates vary than their residents' noise says widens the interval
     pl = _placebos(d, treated, comparison, start, se)
     k = len(pl)
+    # each placebo's estimate in its own standard errors (None when there are too few)
+    t = (pl.estimate / pl.se).to_numpy() if k >= 2 and (pl.se > 0).all() else None
     dispersion, widen = np.nan, 1.0
-    if k >= 2 and (pl.se > 0).all():
-        t = (pl.estimate / pl.se).to_numpy()
+    if t is not None:
         dispersion = float(np.mean(t**2))
         widen = float(np.sqrt(max(1.0, dispersion)))
         method += f", widened by the drift of {k} placebo municipalities"
@@ -255,8 +256,7 @@ def difference_in_differences(
         placebo_ci_low=np.nan,
         placebo_ci_high=np.nan,
     )
-    if k >= 2 and s_res > 0:
-        t = (pl.estimate / pl.se).to_numpy()
+    if t is not None and s_res > 0:
         width = stats.t.ppf(0.5 + level / 2, k) * s
         row.update(
             permutation_p=float((1 + np.sum(np.abs(t) >= abs(est / s_res))) / (1 + k)),

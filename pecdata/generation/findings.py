@@ -148,10 +148,10 @@ def findings_tables(t, plan, start_year, years, resident_id) -> dict[str, pd.Dat
             "per 1,000 residents",
             f"A mobile home-care team (mobilt närsjukvårdsteam) started on {start.date()} and "
             f"prevented {-pl.PILOT_EFFECT:.0%} of acute admissions among residents aged "
-            f"{pl.PILOT_MIN_AGE}+ in {muni}, one of the three largest municipalities, where an "
-            "effect of this size can be evaluated: a difference in differences at teaching size "
-            "found it in 29 of 30 generated regions. The true value is the admissions it removed "
-            "per 1,000 residents-years; the comparison value is the rate without the pilot. "
+            f"{pl.PILOT_MIN_AGE}+ in {muni}, one of the three largest municipalities, where a "
+            "difference in differences at teaching size can find an effect of this size. The "
+            "true value is the admissions it removed per 1,000 residents-years; the comparison "
+            "value is the rate without the pilot. "
             f"Admissions fall {-A.DEFAULT_ADMISSION_TREND:.1%} a year everywhere as well: a "
             "before/after comparison in the pilot municipality alone overstates the effect.",
         )
